@@ -1,0 +1,93 @@
+import type * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import type { StoreError } from './errors.js';
+import type { NewEvent, StoredEvent } from './storedEvent.js';
+
+/**
+ * What an append expects of the stream:
+ * - `'no-stream'`: the stream must not exist;
+ * - `'exists'`: the stream must have at least one event;
+ * - `'any'`: no check;
+ * - a number: the version of the stream's last event must be exactly this (versions start at 0).
+ */
+export type ExpectedVersion = 'no-stream' | 'exists' | 'any' | number;
+
+/** The stream was not as expected; `actual` is its true last version, or `'no-stream'`. Nothing was appended. */
+export interface WrongExpectedVersion {
+  readonly _tag: 'WrongExpectedVersion';
+  readonly streamId: string;
+  readonly expected: ExpectedVersion;
+  readonly actual: number | 'no-stream';
+  readonly message: string;
+}
+
+export const wrongExpectedVersion = (
+  streamId: string,
+  expected: ExpectedVersion,
+  actual: number | 'no-stream',
+): WrongExpectedVersion => ({
+  _tag: 'WrongExpectedVersion',
+  streamId,
+  expected,
+  actual,
+  message: `${streamId}: expected ${expected === 'no-stream' || expected === 'exists' || expected === 'any' ? expected : `version ${expected}`}, but the stream is at ${actual === 'no-stream' ? 'no stream' : `version ${actual}`}`,
+});
+
+/** True when `expected` holds for a stream whose last version is `actual` (-1 when it does not exist). */
+export const expectationHolds = (expected: ExpectedVersion, actual: number): boolean =>
+  expected === 'any' ||
+  (expected === 'no-stream' && actual === -1) ||
+  (expected === 'exists' && actual >= 0) ||
+  expected === actual;
+
+export interface AppendResult {
+  /** The version the next event of the stream will get (last version + 1). */
+  readonly nextVersion: number;
+  /** The global position of the last appended event. */
+  readonly position: string;
+  /** The events as stored, with versions, positions and hashes. */
+  readonly events: readonly StoredEvent[];
+}
+
+/**
+ * Decides inside the store's write transaction: given the stream as it is now, answer the events to append
+ * (or an error). Stores that can hold a transaction across the decision (SQLite) offer `execute`, which never
+ * conflicts; the ledger falls back to read/decide/append-with-expected-version otherwise.
+ */
+export type TransactionalDecider<Err> = (
+  stream: readonly StoredEvent[],
+) => E.Either<Err, readonly NewEvent[]>;
+
+/**
+ * The event-store port (DESIGN section 6). Every adapter passes the contract suite in `jobledger/testing`.
+ *
+ * @example
+ * const store = openStore('memory:');
+ * await store.append('job-1', [{ type: 'JobCommentAdded', data: { commentId: 'c1', content: 'hi' } }], {
+ *   expected: 'no-stream',
+ * })();
+ * for await (const e of store.readStream('job-1')) console.log(e.version, e.type);
+ */
+export interface EventStore {
+  /** Appends all or nothing. A failed expectation changes nothing and reports the true actual version. */
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { readonly expected: ExpectedVersion },
+  ): TE.TaskEither<WrongExpectedVersion | StoreError, AppendResult>;
+  /** The events of one stream in version order, from version `from` (default 0). */
+  readStream(streamId: string, options?: { readonly from?: number }): AsyncIterable<StoredEvent>;
+  /** Every event in global order, after position `after` (exclusive). */
+  readAll(options?: { readonly after?: string; readonly batchSize?: number }): AsyncIterable<StoredEvent>;
+  /** Catches up after `after`, then follows live appends until `signal` aborts. Never skips, never repeats. */
+  subscribe(options?: { readonly after?: string; readonly signal?: AbortSignal }): AsyncIterable<StoredEvent>;
+  /** Releases connections and files. Further calls fail with StoreError. */
+  close(): Promise<void>;
+  /** A short description for messages (`sqlite:./jobledger.db`), without secrets. */
+  readonly description: string;
+  /** Present when the store can decide inside its write transaction (see {@link TransactionalDecider}). */
+  execute?<Err>(
+    streamId: string,
+    decider: TransactionalDecider<Err>,
+  ): TE.TaskEither<Err | StoreError, AppendResult>;
+}

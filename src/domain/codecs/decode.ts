@@ -1,0 +1,170 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { JobError, type ValidationError, type ValidationIssue } from '../errors.js';
+
+// Wrapper types whose child keys are not part of a user-visible path (intersection members, refinements, ...).
+const transparent = new Set([
+  'IntersectionType',
+  'UnionType',
+  'RefinementType',
+  'ExactType',
+  'ReadonlyType',
+  'StrictObject',
+]);
+
+const describe = (value: unknown): string => {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string')
+    return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return `a ${typeof value}`;
+};
+
+/** Turns io-ts errors into issues with dotted paths (`file.name`) a person can read. */
+export const toIssues = (errors: t.Errors, root = ''): ValidationIssue[] => {
+  const seen = new Set<string>();
+  const issues: ValidationIssue[] = [];
+  for (const error of errors) {
+    const keys: string[] = root ? [root] : [];
+    error.context.forEach((entry, i) => {
+      if (i === 0) return;
+      const parent = error.context[i - 1]!.type as t.Any & { _tag?: string };
+      if (parent._tag !== undefined && transparent.has(parent._tag)) return;
+      keys.push(entry.key);
+    });
+    const path = keys.join('.') || '(input)';
+    const expected = error.context[error.context.length - 1]?.type.name ?? 'a valid value';
+    const message = error.message ?? `expected ${expected}, got ${describe(error.value)}`;
+    const key = `${path}|${message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      issues.push({ path, message });
+    }
+  }
+  return issues;
+};
+
+/** Decodes `input` with `codec`, or answers a {@link ValidationError} naming every failing path. */
+export const decodeWith =
+  <A, O>(codec: t.Type<A, O, unknown>, root = '') =>
+  (input: unknown): E.Either<ValidationError, A> =>
+    E.mapLeft((errors: t.Errors) => JobError.validation(toIssues(errors, root)))(codec.decode(input));
+
+/** A string of at most `max` characters (and at least `min`). */
+export const boundedString = (name: string, max: number, min = 0) =>
+  new t.Type<string, string, unknown>(
+    name,
+    (u): u is string => typeof u === 'string' && u.length >= min && u.length <= max,
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c, `expected a string, got ${describe(u)}`);
+      if (u.length < min)
+        return t.failure(u, c, min === 1 ? 'must not be empty' : `must have at least ${min} characters`);
+      if (u.length > max) return t.failure(u, c, `must have at most ${max} characters, got ${u.length}`);
+      return t.success(u);
+    },
+    t.identity,
+  );
+
+/** An identifier: 1 to 200 characters, no control characters. */
+export const Id = new t.Type<string, string, unknown>(
+  'Id',
+  (u): u is string => typeof u === 'string' && u.length > 0 && u.length <= 200 && !/[\u0000-\u001f]/.test(u),
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c, `expected an id string, got ${describe(u)}`);
+    if (u.length === 0) return t.failure(u, c, 'must not be empty');
+    if (u.length > 200) return t.failure(u, c, `must have at most 200 characters, got ${u.length}`);
+    if (/[\u0000-\u001f]/.test(u)) return t.failure(u, c, 'must not contain control characters');
+    return t.success(u);
+  },
+  t.identity,
+);
+
+/** A short text (names, reasons, messages): at most 4096 characters. */
+export const ShortText = boundedString('ShortText', 4096);
+/** A name: 1 to 1024 characters. */
+export const Name = boundedString('Name', 1024, 1);
+/** A long text (comment content, descriptions): at most 65536 characters. */
+export const LongText = boundedString('LongText', 65_536);
+
+/** An integer in [min, max]. */
+export const intIn = (name: string, min: number, max: number) =>
+  new t.Type<number, number, unknown>(
+    name,
+    (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
+    (u, c) => {
+      if (typeof u !== 'number' || !Number.isInteger(u))
+        return t.failure(u, c, `expected an integer, got ${describe(u)}`);
+      if (u < min) return t.failure(u, c, `must be at least ${min}, got ${u}`);
+      if (u > max) return t.failure(u, c, `must be at most ${max}, got ${u}`);
+      return t.success(u);
+    },
+    t.identity,
+  );
+
+/** A Date, decoded from a Date or an ISO-8601 string; encoded as an ISO-8601 string. */
+export const DateFromISOString = new t.Type<Date, string, unknown>(
+  'DateFromISOString',
+  (u): u is Date => u instanceof Date && !Number.isNaN(u.getTime()),
+  (u, c) => {
+    if (u instanceof Date) return Number.isNaN(u.getTime()) ? t.failure(u, c, 'invalid date') : t.success(u);
+    if (typeof u !== 'string' || u.length > 64)
+      return t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`);
+    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(u)) {
+      return t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`);
+    }
+    const d = new Date(u);
+    return Number.isNaN(d.getTime())
+      ? t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`)
+      : t.success(d);
+  },
+  (d) => d.toISOString(),
+);
+
+/** A closed set of string literals with an error message that lists them. */
+export const oneOf = <L extends string>(name: string, values: readonly L[]) =>
+  new t.Type<L, L, unknown>(
+    name,
+    (u): u is L => typeof u === 'string' && (values as readonly string[]).includes(u),
+    (u, c) =>
+      typeof u === 'string' && (values as readonly string[]).includes(u)
+        ? t.success(u as L)
+        : t.failure(u, c, `expected one of ${values.join(', ')}, got ${describe(u)}`),
+    t.identity,
+  );
+
+/** An object with required and optional members that rejects unknown members (typos are errors, not silence). */
+export const strictObject = <R extends t.Props, O extends t.Props>(
+  name: string,
+  required: R,
+  optional: O,
+) => {
+  const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
+  const base = t.intersection([t.type(required), t.partial(optional)], name);
+  const codec = new t.Type<t.TypeOf<typeof base>, t.OutputOf<typeof base>, unknown>(
+    name,
+    base.is,
+    (u, c) => {
+      if (typeof u !== 'object' || u === null || Array.isArray(u)) {
+        return t.failure(u, c, `expected an object, got ${describe(u)}`);
+      }
+      const unknownKeys = Object.keys(u).filter((k) => !known.has(k));
+      if (unknownKeys.length > 0) {
+        return t.failures(
+          unknownKeys.map((k) => ({
+            value: (u as Record<string, unknown>)[k],
+            context: [...c, { key: k, type: t.never, actual: (u as Record<string, unknown>)[k] }],
+            message: `unknown field (known: ${[...known].join(', ')})`,
+          })),
+        );
+      }
+      // Optional members given as undefined are the same as absent.
+      const cleaned = Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
+      return base.validate(cleaned, c);
+    },
+    base.encode,
+  );
+  // Marks the wrapper as transparent for error paths (see `toIssues`).
+  return Object.assign(codec, { _tag: 'StrictObject' as const });
+};
