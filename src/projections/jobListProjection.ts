@@ -67,7 +67,9 @@ export const jobListRow = (state: JobState): JobRow | undefined => {
     modelId: job.modelId,
     functionId: job.function.id,
     archived: state.archived,
-    leaseExpiresAt: (leasedStatuses as readonly string[]).includes(state.status) ? state.leaseExpiresAt : null,
+    leaseExpiresAt: (leasedStatuses as readonly string[]).includes(state.status)
+      ? state.leaseExpiresAt
+      : null,
     version: state.version,
   };
 };
@@ -89,7 +91,8 @@ export const rowMatches = (row: JobRow, q: JobListQuery): boolean =>
 export const compareRows =
   (sort: JobSort) =>
   (a: Pick<JobRow, 'created' | 'jobId'>, b: Pick<JobRow, 'created' | 'jobId'>): number => {
-    const d = a.created.getTime() - b.created.getTime() || (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0);
+    const d =
+      a.created.getTime() - b.created.getTime() || (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0);
     return sort === 'created' ? d : -d;
   };
 

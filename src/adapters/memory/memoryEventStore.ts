@@ -1,0 +1,120 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { JobError, type StoreError } from '../../domain/errors.js';
+import {
+  expectationHolds,
+  wrongExpectedVersion,
+  type AppendResult,
+  type EventStore,
+  type TransactionalDecider,
+} from '../../domain/EventStore.js';
+import type { StoredEvent } from '../../domain/storedEvent.js';
+import type { ProjectedEventStore } from '../../projections/ReadModelStore.js';
+import { emptyTip, sealEvents } from '../sealEvents.js';
+import { memoryReadModel } from './memoryReadModel.js';
+
+/** Parses a memory position (a decimal count); undefined means "from the start". */
+const parsePosition = (after: string | undefined): number => {
+  if (after === undefined) return 0;
+  const n = Number(after);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a memory-store position: ${after}`);
+  return n;
+};
+
+/**
+ * The event store in memory, for tests and property runs. Appends are atomic because nothing awaits between
+ * the expectation check and the commit; the read model is updated in the same step (read-your-writes).
+ *
+ * @example
+ * const store = memoryEventStore();
+ * const ledger = createJobLedger({ store });
+ */
+export const memoryEventStore = (): ProjectedEventStore => {
+  const all: StoredEvent[] = [];
+  const streams = new Map<string, StoredEvent[]>();
+  const readModel = memoryReadModel();
+  let closed = false;
+  let wake: (() => void) | undefined;
+  let wakeUp = new Promise<void>((resolve) => (wake = resolve));
+
+  const closedError = (): StoreError => JobError.store('the memory store is closed; open a new one');
+
+  const commit = (
+    streamId: string,
+    events: readonly Parameters<EventStore['append']>[1][number][],
+  ): AppendResult => {
+    const stream = streams.get(streamId) ?? [];
+    const last = stream[stream.length - 1];
+    const tip = last === undefined ? emptyTip : { version: last.version, hash: last.metadata.hash };
+    const base = all.length;
+    const sealed = sealEvents(streamId, tip, events, (i) => String(base + i + 1));
+    stream.push(...sealed);
+    streams.set(streamId, stream);
+    all.push(...sealed);
+    readModel.applySync(sealed);
+    const done = wake;
+    wakeUp = new Promise<void>((resolve) => (wake = resolve));
+    done?.();
+    const tail = sealed[sealed.length - 1]!;
+    return { nextVersion: tail.version + 1, position: tail.position, events: sealed };
+  };
+
+  const versionOf = (streamId: string): number => (streams.get(streamId)?.length ?? 0) - 1;
+
+  const store: ProjectedEventStore = {
+    description: 'memory:',
+    readModel,
+    append:
+      (streamId, events, { expected }) =>
+      async () => {
+        if (closed) return E.left(closedError());
+        const actual = versionOf(streamId);
+        if (!expectationHolds(expected, actual)) {
+          return E.left(wrongExpectedVersion(streamId, expected, actual === -1 ? 'no-stream' : actual));
+        }
+        if (events.length === 0) {
+          return E.right({ nextVersion: actual + 1, position: String(all.length), events: [] });
+        }
+        return E.right(commit(streamId, events));
+      },
+    execute:
+      <Err>(streamId: string, decider: TransactionalDecider<Err>) =>
+      async (): Promise<E.Either<Err | StoreError, AppendResult>> => {
+        if (closed) return E.left(closedError());
+        const decided = decider(streams.get(streamId) ?? []);
+        if (E.isLeft(decided)) return decided;
+        if (decided.right.length === 0) {
+          return E.right({ nextVersion: versionOf(streamId) + 1, position: String(all.length), events: [] });
+        }
+        return E.right(commit(streamId, decided.right));
+      },
+    async *readStream(streamId, options = {}) {
+      if (closed) throw new Error(closedError().message);
+      const from = options.from ?? 0;
+      for (const event of [...(streams.get(streamId) ?? [])]) if (event.version >= from) yield event;
+    },
+    async *readAll(options = {}) {
+      if (closed) throw new Error(closedError().message);
+      const end = all.length;
+      for (let i = parsePosition(options.after); i < end; i++) yield all[i]!;
+    },
+    async *subscribe(options = {}) {
+      let next = parsePosition(options.after);
+      const signal = options.signal;
+      const aborted = new Promise<void>((resolve) =>
+        signal?.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      while (!closed && !signal?.aborted) {
+        while (next < all.length) {
+          if (signal?.aborted) return;
+          yield all[next++]!;
+        }
+        await Promise.race([wakeUp, aborted]);
+      }
+    },
+    async close() {
+      closed = true;
+      wake?.();
+    },
+  };
+  return store;
+};

@@ -1,0 +1,98 @@
+import type { JobState } from '../../domain/jobState.js';
+import type { StoredEvent } from '../../domain/storedEvent.js';
+import { relationOf } from '../../domain/policy.js';
+import { projectJobEvent } from '../../projections/applyToReadModel.js';
+import {
+  claimableBy,
+  compareRows,
+  encodeCursor,
+  isAfterCursor,
+  jobListRow,
+  rowMatches,
+  type JobRow,
+} from '../../projections/jobListProjection.js';
+import type { ReadModelStore } from '../../projections/ReadModelStore.js';
+
+interface Entry {
+  readonly state: JobState;
+  readonly row: JobRow;
+}
+
+/**
+ * The read model in memory: one entry per job with its full state and its list row. Positions are compared as
+ * integers (the memory store's positions are decimal counters).
+ */
+export const memoryReadModel = (): ReadModelStore & { applySync(events: readonly StoredEvent[]): void } => {
+  let jobs = new Map<string, Entry>();
+  let checkpoint: number | null = null;
+
+  const applySync = (events: readonly StoredEvent[]): void => {
+    for (const event of events) {
+      const position = Number(event.position);
+      if (checkpoint !== null && position <= checkpoint) continue;
+      const jobId = event.streamId.startsWith('job-') ? event.streamId.slice(4) : undefined;
+      const next = projectJobEvent(jobId === undefined ? undefined : jobs.get(jobId)?.state, event);
+      if (next !== undefined) {
+        const row = jobListRow(next.state);
+        if (row !== undefined) jobs.set(next.jobId, { state: next.state, row });
+      }
+      checkpoint = position;
+    }
+  };
+
+  return {
+    applySync,
+    async apply(events) {
+      applySync(events);
+    },
+    async getJob(jobId) {
+      return jobs.get(jobId)?.state;
+    },
+    async listJobs(query, viewer) {
+      const sort = compareRows(query.sort);
+      const matching = [...jobs.values()]
+        .filter((e) => rowMatches(e.row, query) && relationOf(viewer, e.state) !== 'none')
+        .sort((a, b) => sort(a.row, b.row));
+      const cursor = query.cursor;
+      const start = cursor === undefined ? (query.page - 1) * query.size : 0;
+      const after = cursor === undefined ? matching : matching.filter((e) => isAfterCursor(e.row, cursor));
+      const page = after.slice(start, start + query.size);
+      const last = page[page.length - 1];
+      const more = after.length > start + query.size;
+      return {
+        items: page.map((e) => e.state.job!),
+        total: matching.length,
+        nextCursor: more && last !== undefined ? encodeCursor(last.row, query.sort) : null,
+      };
+    },
+    async claimCandidates(agent, functionIds, limit) {
+      const oldest = compareRows('created');
+      return [...jobs.values()]
+        .filter((e) => claimableBy(e.row, agent, functionIds))
+        .sort((a, b) => oldest(a.row, b.row))
+        .slice(0, limit)
+        .map((e) => e.row.jobId);
+    },
+    async expiredLeases(now, limit) {
+      return [...jobs.values()]
+        .filter((e) => e.row.leaseExpiresAt !== null && e.row.leaseExpiresAt.getTime() <= now.getTime())
+        .slice(0, limit)
+        .map((e) => e.row.jobId);
+    },
+    async checkpoint() {
+      return checkpoint === null ? null : String(checkpoint);
+    },
+    async reset() {
+      jobs = new Map();
+      checkpoint = null;
+    },
+    async dump() {
+      return {
+        checkpoint: checkpoint === null ? null : String(checkpoint),
+        jobs: [...jobs.values()]
+          .sort((a, b) => (a.row.jobId < b.row.jobId ? -1 : a.row.jobId > b.row.jobId ? 1 : 0))
+          .map((e) => ({ row: e.row, state: e.state })),
+      };
+    },
+  };
+};

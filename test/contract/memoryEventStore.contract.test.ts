@@ -1,0 +1,4 @@
+import { memoryEventStore } from '../../src/adapters/memory/memoryEventStore.js';
+import { eventStoreContract } from '../../src/testing/eventStoreContract.js';
+
+eventStoreContract('memory', () => memoryEventStore());
