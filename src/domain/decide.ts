@@ -195,7 +195,9 @@ export const decideStatusChange = (
 export const decide = (command: JobCommand, state: JobState, ctx: DecideContext): Decision => {
   if (command.type === 'CreateJob') return decideCreate(command, state, ctx);
   const job = state.job;
-  const relation = relationOf(ctx.principal, state);
+  // An agent asks for work it cannot see yet: any Pending job of its tenant is a candidate for a claim.
+  const claimant = command.type === 'ClaimJob' && ctx.principal.kind === 'agent' && job?.tenantId === ctx.principal.tenantId;
+  const relation = claimant ? 'viewer' : relationOf(ctx.principal, state);
   if (job === null || relation === 'none') return fail(JobError.notFound('job', job?.id ?? '(unknown)'));
   const status = state.status!;
   const p = ctx.principal;

@@ -88,13 +88,19 @@ export const eventStoreContract = (
       it("'exists' on an existing stream appends", async () => {
         const s = freshStream();
         await append(s, batch(1), 'no-stream');
-        expect(await append(s, batch(1, 1), 'exists')).toMatchObject({ _tag: 'Right', right: { nextVersion: 2 } });
+        expect(await append(s, batch(1, 1), 'exists')).toMatchObject({
+          _tag: 'Right',
+          right: { nextVersion: 2 },
+        });
       });
 
       it("'any' appends to missing and existing streams", async () => {
         const s = freshStream();
         expect(E.isRight(await append(s, batch(1), 'any'))).toBe(true);
-        expect(await append(s, batch(1, 1), 'any')).toMatchObject({ _tag: 'Right', right: { nextVersion: 2 } });
+        expect(await append(s, batch(1, 1), 'any')).toMatchObject({
+          _tag: 'Right',
+          right: { nextVersion: 2 },
+        });
       });
 
       it('an exact version appends only at that version and reports the actual one otherwise', async () => {
@@ -134,7 +140,9 @@ export const eventStoreContract = (
         // Even-numbered appends expect the true version, odd ones a wrong one.
         const results = await Promise.all(streams.map((s, i) => append(s, batch(3, 1), i % 2 === 0 ? 0 : 9)));
         results.forEach((r, i) => expect(E.isRight(r), `stream ${i}`).toBe(i % 2 === 0));
-        const lengths = await Promise.all(streams.map(async (s) => (await collect(store.readStream(s))).length));
+        const lengths = await Promise.all(
+          streams.map(async (s) => (await collect(store.readStream(s))).length),
+        );
         expect(lengths).toEqual(streams.map((_, i) => (i % 2 === 0 ? 4 : 1)));
       });
 
@@ -174,7 +182,11 @@ export const eventStoreContract = (
           type: 'A',
           schemaVersion: 1,
           data: { x: 1 },
-          metadata: { actor: { kind: 'user', id: 'u1' }, recordedAt: '2026-01-02T03:04:05.000Z', prevHash: '' },
+          metadata: {
+            actor: { kind: 'user', id: 'u1' },
+            recordedAt: '2026-01-02T03:04:05.000Z',
+            prevHash: '',
+          },
         });
         expect(b).toMatchObject({ version: 1, type: 'B', schemaVersion: 2, data: { y: [1, 2] } });
         expect(typeof a!.position).toBe('string');
@@ -198,7 +210,13 @@ export const eventStoreContract = (
         await append(a, batch(1, 2), 1);
         const all = await collect(store.readAll({ batchSize: 2 }));
         const ours = all.filter((e) => e.streamId === a || e.streamId === b);
-        expect(ours.map((e) => `${e.streamId === a ? 'a' : 'b'}${e.version}`)).toEqual(['a0', 'a1', 'b0', 'b1', 'a2']);
+        expect(ours.map((e) => `${e.streamId === a ? 'a' : 'b'}${e.version}`)).toEqual([
+          'a0',
+          'a1',
+          'b0',
+          'b1',
+          'a2',
+        ]);
         const resumed = await collect(store.readAll({ after: ours[1]!.position, batchSize: 1 }));
         expect(resumed.filter((e) => e.streamId === a || e.streamId === b).map((e) => e.eventId)).toEqual(
           ours.slice(2).map((e) => e.eventId),
@@ -220,7 +238,10 @@ export const eventStoreContract = (
           }
         })();
         await append(s, batch(2, 2), 1);
-        await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error('subscriber stalled')), 10_000))]);
+        await Promise.race([
+          done,
+          new Promise((_, rej) => setTimeout(() => rej(new Error('subscriber stalled')), 10_000)),
+        ]);
         expect(seen.map((e) => e.version)).toEqual([1, 2, 3]);
       }, 15_000);
 

@@ -1,0 +1,26 @@
+import type { ProjectedEventStore } from '../projections/ReadModelStore.js';
+import { memoryEventStore } from './memory/memoryEventStore.js';
+
+/** The URL schemes `openStore` understands. */
+export const storeSchemes = ['memory:', 'sqlite:'] as const;
+
+/**
+ * Opens an event store (with its read model) from a URL:
+ * - `memory:` — in memory, for tests and property runs;
+ * - `sqlite:<file>` — the embedded default (`sqlite:./jobledger.db`, add `?synchronous=normal` to trade the
+ *   last moments before an OS crash for speed).
+ *
+ * Throws an Error with a one-line message for a URL it cannot open.
+ *
+ * @example
+ * const ledger = createJobLedger({ store: openStore('sqlite:./jobledger.db') });
+ */
+export const openStore = (url: string): ProjectedEventStore => {
+  if (typeof url !== 'string' || url.length === 0) {
+    throw new Error(
+      `a store URL is a string such as memory: or sqlite:./jobledger.db, got ${JSON.stringify(url)}`,
+    );
+  }
+  if (url === 'memory:' || url === 'memory://') return memoryEventStore();
+  throw new Error(`unknown store URL ${url}; use one of ${storeSchemes.map((s) => `${s}…`).join(', ')}`);
+};

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import { JobError } from '../domain/errors.js';
+import type { EventStore } from '../domain/EventStore.js';
+import type { JobStatusName } from '../domain/JobStatusName.js';
+import { systemPrincipal, type Principal, type SystemPrincipal } from '../domain/principal.js';
+import { defaultUpcasters, type UpcasterRegistry } from '../domain/upcasters.js';
+import type { VerifyReport } from '../domain/verifyStream.js';
+import { decodeWith } from '../domain/codecs/decode.js';
+import { inputCodecs } from '../domain/codecs/inputs.js';
+import { rebuildReadModel } from '../projections/projectionRunner.js';
+import { hasReadModel, type ProjectionProgress, type ReadModelStore } from '../projections/ReadModelStore.js';
+import { handleCommand } from './handleCommand.js';
+import { createSession, type JobLedgerSession } from './JobLedgerSession.js';
+import type { LedgerContext } from './LedgerContext.js';
+import { createLiveFeed } from './liveFeed.js';
+import { verifyLedger, type VerifyProgress } from './verifyLedger.js';
+
+/** Options of {@link createJobLedger}. */
+export interface JobLedgerOptions {
+  /** The event store, from `openStore(url)`; it must keep a read model (every built-in store does). */
+  readonly store: EventStore;
+  /** The source of time (default: `() => new Date()`). */
+  readonly clock?: () => Date;
+  /** The source of ids for jobs, statuses, comments and grants (default: random UUIDs). */
+  readonly ids?: () => string;
+  /** How long a claim lasts without a heartbeat or a report (default 60 000 ms). */
+  readonly leaseMs?: number;
+  /** Attempts of a command that keeps losing optimistic-concurrency races (default 10). */
+  readonly maxAttempts?: number;
+  /** Upcasters for events written with older schema versions. */
+  readonly upcasters?: UpcasterRegistry;
+}
+
+/** A job whose lease ran out, and where `expireLeases` moved it. */
+export interface ExpiredLease {
+  readonly jobId: string;
+  readonly agentId: string | null;
+  readonly from: JobStatusName;
+  readonly to: JobStatusName;
+}
+
+/** The ledger: sessions per principal, plus the ledger-wide operations. */
+export interface JobLedger {
+  /** The calls of DESIGN section 4 on behalf of `principal`. */
+  as(principal: Principal, options?: { correlationId?: string }): JobLedgerSession;
+  /** The system principal's session: sees and may do everything. */
+  readonly system: JobLedgerSession;
+  /** Moves every job whose lease expired at `now`: Claimed/Validating -> Pending, Running/Uploading -> Unknown. */
+  expireLeases(now?: Date): TE.TaskEither<JobError, readonly ExpiredLease[]>;
+  /** Rebuilds every projection from the log. */
+  rebuildProjections(options?: {
+    onProgress?: (p: ProjectionProgress) => void;
+  }): TE.TaskEither<JobError, ProjectionProgress>;
+  /** Re-checks every hash and re-runs every job stream through the machine. */
+  verify(options?: { onProgress?: (p: VerifyProgress) => void }): TE.TaskEither<JobError, VerifyReport>;
+  /** Stops waiters and closes the store. */
+  close(): TE.TaskEither<JobError, void>;
+  /** The store this ledger writes to. */
+  readonly store: EventStore;
+}
+
+const storeError = (what: string) => (cause: unknown) =>
+  JobError.store(`${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+
+/**
+ * Creates the ledger service over a store.
+ *
+ * @example
+ * import { createJobLedger, openStore } from 'jobledger';
+ * const ledger = createJobLedger({ store: openStore('memory:') });
+ * const alice = ledger.as({ kind: 'user', id: 'u-alice', tenantId: 't1' });
+ * const job = await alice.createJob({ function: { id: 'fn-1' }, file: { name: 'params.json' } })();
+ * // job is an Either: E.isRight(job) && job.right.statusHistory.map((s) => s.name) -> ['Created', 'Pending']
+ */
+export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
+  const { store } = options;
+  if (!hasReadModel(store)) {
+    throw new Error(
+      `store ${store.description} keeps no read model; open it with openStore(url), which adds one`,
+    );
+  }
+  const readModel: ReadModelStore = store.readModel;
+  const leaseMs = options.leaseMs ?? 60_000;
+  if (!Number.isInteger(leaseMs) || leaseMs <= 0)
+    throw new Error(`leaseMs must be a positive integer, got ${leaseMs}`);
+  const ctx: LedgerContext = {
+    store,
+    readModel,
+    clock: options.clock ?? (() => new Date()),
+    ids: options.ids ?? randomUUID,
+    leaseMs,
+    maxAttempts: options.maxAttempts ?? 10,
+    upcasters: options.upcasters ?? defaultUpcasters,
+    feed: createLiveFeed(store),
+  };
+  const as = (principal: Principal, sessionOptions?: { correlationId?: string }): JobLedgerSession => {
+    const decoded = decodeWith(inputCodecs.principal, 'principal')(principal);
+    if (E.isLeft(decoded)) {
+      // Errors are values: a session for a malformed principal answers every call with the ValidationError.
+      const error = decoded.left;
+      return new Proxy({ principal } as JobLedgerSession, {
+        get: (target, key) => (key === 'principal' ? target.principal : () => async () => E.left(error)),
+      });
+    }
+    return createSession(ctx, decoded.right as Principal, sessionOptions);
+  };
+  const system: SystemPrincipal = systemPrincipal;
+
+  return {
+    store,
+    as,
+    system: createSession(ctx, system),
+    expireLeases: (now) => async () => {
+      const at = now ?? ctx.clock();
+      const expired: ExpiredLease[] = [];
+      try {
+        for (;;) {
+          const ids = await readModel.expiredLeases(at, 500);
+          let moved = 0;
+          for (const jobId of ids) {
+            const before = await readModel.getJob(jobId);
+            const r = await handleCommand(
+              ctx,
+              jobId,
+              { principal: system, now: at },
+              { type: 'ExpireLease' },
+            )();
+            if (E.isLeft(r)) return r;
+            if (before?.status != null && r.right.status !== before.status) {
+              moved++;
+              expired.push({
+                jobId,
+                agentId: before.job?.agentId ?? null,
+                from: before.status,
+                to: r.right.status!,
+              });
+            }
+          }
+          if (ids.length < 500 || moved === 0) break;
+        }
+        return E.right(expired);
+      } catch (cause) {
+        return E.left(storeError('expireLeases')(cause));
+      }
+    },
+    rebuildProjections:
+      (opts = {}) =>
+      async () => {
+        try {
+          const progress = store.rebuildReadModel
+            ? await store.rebuildReadModel(opts.onProgress)
+            : await rebuildReadModel(store, readModel, {
+                ...(opts.onProgress && { onProgress: opts.onProgress }),
+              });
+          return E.right(progress);
+        } catch (cause) {
+          return E.left(storeError('rebuildProjections')(cause));
+        }
+      },
+    verify:
+      (opts = {}) =>
+      async () => {
+        try {
+          return E.right(await verifyLedger(store, ctx.upcasters, opts.onProgress));
+        } catch (cause) {
+          return E.left(storeError('verify')(cause));
+        }
+      },
+    close: () => async () => {
+      ctx.feed.close();
+      try {
+        await store.close();
+        return E.right(undefined);
+      } catch (cause) {
+        return E.left(storeError('close')(cause));
+      }
+    },
+  };
+};

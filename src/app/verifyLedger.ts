@@ -1,0 +1,51 @@
+import type { EventStore } from '../domain/EventStore.js';
+import { hashMatches } from '../domain/hashChain.js';
+import type { UpcasterRegistry } from '../domain/upcasters.js';
+import { createStreamVerifier, type VerifyProblem, type VerifyReport } from '../domain/verifyStream.js';
+
+/** Progress of a verify run. */
+export interface VerifyProgress {
+  readonly events: number;
+  readonly streams: number;
+}
+
+/**
+ * Reads the whole log once and checks every stream: versions without gaps and the hash chain everywhere, and
+ * for job streams that each event decodes and each status change is an edge of the machine.
+ * @internal
+ */
+export const verifyLedger = async (
+  store: EventStore,
+  upcasters: UpcasterRegistry,
+  onProgress?: (p: VerifyProgress) => void,
+): Promise<VerifyReport> => {
+  const jobStreams = new Map<string, ReturnType<typeof createStreamVerifier>>();
+  const otherStreams = new Map<string, { version: number; hash: string }>();
+  const otherProblems: VerifyProblem[] = [];
+  let events = 0;
+  for await (const event of store.readAll({ batchSize: 5000 })) {
+    events++;
+    if (event.streamId.startsWith('job-')) {
+      let verifier = jobStreams.get(event.streamId);
+      if (verifier === undefined) {
+        verifier = createStreamVerifier(event.streamId, upcasters);
+        jobStreams.set(event.streamId, verifier);
+      }
+      verifier.push(event);
+    } else {
+      // Streams that are not jobs (other applications' events) only get the chain and version checks.
+      const tip = otherStreams.get(event.streamId) ?? { version: -1, hash: '' };
+      const problem = (kind: VerifyProblem['kind'], detail: string) =>
+        otherProblems.push({ streamId: event.streamId, version: event.version, kind, detail });
+      if (event.version !== tip.version + 1)
+        problem('version-gap', `expected version ${tip.version + 1}, found ${event.version}`);
+      if (event.metadata.prevHash !== tip.hash || !hashMatches(event))
+        problem('hash-mismatch', 'the hash chain is broken here');
+      otherStreams.set(event.streamId, { version: event.version, hash: event.metadata.hash });
+    }
+    if (onProgress !== undefined && events % 10_000 === 0)
+      onProgress({ events, streams: jobStreams.size + otherStreams.size });
+  }
+  const problems = [...otherProblems, ...[...jobStreams.values()].flatMap((v) => v.finish())];
+  return { ok: problems.length === 0, streams: jobStreams.size + otherStreams.size, events, problems };
+};

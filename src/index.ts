@@ -1,0 +1,119 @@
+/**
+ * jobledger: an event-sourced state-machine core for jobs.
+ *
+ * @example
+ * import { createJobLedger, openStore, JobStatusName } from 'jobledger';
+ * const ledger = createJobLedger({ store: openStore('memory:') });
+ */
+export {
+  JobStatusName,
+  jobStatusNames,
+  terminalStatuses,
+  isTerminalStatus,
+  leasedStatuses,
+} from './domain/JobStatusName.js';
+export { jobMachine, toEvent, type JobMachineEvent } from './domain/jobMachine.js';
+export {
+  transitionTable,
+  canTransition,
+  allowedTargets,
+  type TransitionTable,
+} from './domain/transitionTable.js';
+export {
+  JobError,
+  isJobError,
+  type NotFound,
+  type Conflict,
+  type ConcurrencyConflict,
+  type Forbidden,
+  type ValidationError,
+  type ValidationIssue,
+  type Timeout,
+  type StoreError,
+} from './domain/errors.js';
+export {
+  systemPrincipal,
+  type Principal,
+  type UserPrincipal,
+  type AgentPrincipal,
+  type SystemPrincipal,
+  type Actor,
+} from './domain/principal.js';
+export {
+  currentStatus,
+  currentArchiveStatus,
+  isNoJobResponse,
+  type FunctionVersion,
+  type JobFile,
+  type ArchiveStatusName,
+  type AccessRelation,
+  type AccessSubjectType,
+} from './domain/model.js';
+// dto: see below
+export {
+  jobEventTypes,
+  currentSchemaVersion,
+  type JobEvent,
+  type JobEventType,
+  type JobEventData,
+} from './domain/codecs/events.js';
+export type { CreateJobInput, ListJobsInput } from './domain/codecs/inputs.js';
+export {
+  decide,
+  decideStatusChange,
+  isTerminal,
+  type JobCommand,
+  type DecideContext,
+} from './domain/decide.js';
+export { evolve, initialJobState, type JobState, type EventContext } from './domain/jobState.js';
+export { relationOf, edgeDriver, type EffectiveRelation, type EdgeDriver } from './domain/policy.js';
+export { foldJobStream, applyStoredEvent } from './domain/replay.js';
+export {
+  createUpcasterRegistry,
+  defaultUpcasters,
+  decodeJobEvent,
+  type Upcaster,
+  type UpcasterRegistry,
+} from './domain/upcasters.js';
+export { canonicalJson, eventHash, hashMatches } from './domain/hashChain.js';
+export {
+  createStreamVerifier,
+  type VerifyReport,
+  type VerifyProblem,
+  type VerifyProblemKind,
+} from './domain/verifyStream.js';
+export {
+  jobStreamId,
+  jobIdOfStream,
+  type StoredEvent,
+  type NewEvent,
+  type EventMetadata,
+} from './domain/storedEvent.js';
+export {
+  wrongExpectedVersion,
+  expectationHolds,
+  type EventStore,
+  type ExpectedVersion,
+  type WrongExpectedVersion,
+  type AppendResult,
+  type TransactionalDecider,
+} from './domain/EventStore.js';
+export type {
+  ReadModelStore,
+  ProjectedEventStore,
+  ProjectionProgress,
+  ReadModelDump,
+  JobListResult,
+} from './projections/ReadModelStore.js';
+export type { JobListQuery, JobRow, JobSort, ArchiveFilter } from './projections/jobListProjection.js';
+export { catchUpProjections, rebuildReadModel } from './projections/projectionRunner.js';
+export {
+  createJobLedger,
+  type JobLedger,
+  type JobLedgerOptions,
+  type ExpiredLease,
+} from './app/createJobLedger.js';
+export type { JobLedgerSession } from './app/JobLedgerSession.js';
+export type { VerifyProgress } from './app/verifyLedger.js';
+export { openStore, storeSchemes } from './adapters/openStore.js';
+export { memoryEventStore } from './adapters/memory/memoryEventStore.js';
