@@ -1,0 +1,110 @@
+import type { JobCursor, JobListQuery, Viewer } from '../../projections/jobListProjection.js';
+
+/** A piece of SQL over `jobs j` with its positional arguments. */
+export interface SqlCondition {
+  readonly sql: string;
+  readonly args: readonly unknown[];
+}
+
+const all = (conditions: readonly SqlCondition[]): SqlCondition => ({
+  sql: conditions.length === 0 ? '1' : conditions.map((c) => c.sql).join(' AND '),
+  args: conditions.flatMap((c) => c.args),
+});
+
+const equals = (column: string, value: string | undefined): SqlCondition[] =>
+  value === undefined ? [] : [{ sql: `j.${column} = ?`, args: [value] }];
+
+/** `rowMatches` (jobListProjection.ts) in SQL: every filter of a list query. */
+export const filterSql = (q: JobListQuery): SqlCondition =>
+  all([
+    ...equals('status', q.status),
+    ...equals('agent_id', q.agentId),
+    ...equals('assigned_agent_id', q.assignedAgentId),
+    ...equals('assigned_agent_pool_id', q.assignedAgentPoolId),
+    ...equals('model_id', q.modelId),
+    ...equals('created_by_id', q.createdById),
+    ...equals('function_id', q.functionId),
+    ...(q.archiveStatus === 'all' ? [] : [{ sql: 'j.archived = ?', args: [q.archiveStatus === 'archived' ? 1 : 0] }]),
+    ...(q.createdAfter === undefined ? [] : [{ sql: 'j.created >= ?', args: [q.createdAfter.getTime()] }]),
+    ...(q.createdBefore === undefined ? [] : [{ sql: 'j.created < ?', args: [q.createdBefore.getTime()] }]),
+  ]);
+
+const granted = (subjectType: 'user' | 'agent' | 'email', key: string): SqlCondition => ({
+  sql: `EXISTS (SELECT 1 FROM access a WHERE a.job_id = j.job_id AND a.subject_type = '${subjectType}' AND a.subject_key = ?)`,
+  args: [key],
+});
+
+const any = (conditions: readonly SqlCondition[]): SqlCondition => ({
+  sql: `(${conditions.map((c) => c.sql).join(' OR ')})`,
+  args: conditions.flatMap((c) => c.args),
+});
+
+/**
+ * `relationOf(viewer, state) !== 'none'` (policy.ts) in SQL. The system sees everything; nobody else sees
+ * another tenant. A user sees a job as administrator, as its creator, or through a grant to its id or (case
+ * insensitively) its email; an agent sees what it holds, held, is assigned (itself or one of its pools), or was
+ * granted.
+ */
+export const visibilitySql = (viewer: Viewer): SqlCondition => {
+  if (viewer.kind === 'system') return all([]);
+  const tenant = { sql: 'j.tenant_id = ?', args: [viewer.tenantId] };
+  if (viewer.kind === 'user') {
+    if (viewer.roles?.includes('administrator')) return tenant;
+    return all([
+      tenant,
+      any([
+        { sql: 'j.created_by_id = ?', args: [viewer.id] },
+        granted('user', viewer.id),
+        ...(viewer.email === undefined ? [] : [granted('email', viewer.email.toLowerCase())]),
+      ]),
+    ]);
+  }
+  return all([
+    tenant,
+    any([
+      { sql: 'j.agent_id = ?', args: [viewer.id] },
+      { sql: 'j.assigned_agent_id = ?', args: [viewer.id] },
+      {
+        sql: 'j.assigned_agent_pool_id IN (SELECT value FROM json_each(?))',
+        args: [JSON.stringify(viewer.poolIds ?? [])],
+      },
+      {
+        sql: 'EXISTS (SELECT 1 FROM status_history s WHERE s.job_id = j.job_id AND s.agent_id = ?)',
+        args: [viewer.id],
+      },
+      granted('agent', viewer.id),
+    ]),
+  ]);
+};
+
+/** `isAfterCursor` in SQL: rows strictly after the cursor in its sort order (keyset paging). */
+export const cursorSql = (cursor: JobCursor): SqlCondition => ({
+  sql: `(j.created, j.job_id) ${cursor.sort === 'created' ? '>' : '<'} (?, ?)`,
+  args: [new Date(cursor.created).getTime(), cursor.id],
+});
+
+/** The ORDER BY of `compareRows(sort)`. */
+export const orderSql = (sort: JobListQuery['sort']): string =>
+  sort === 'created' ? 'j.created ASC, j.job_id ASC' : 'j.created DESC, j.job_id DESC';
+
+/**
+ * `claimableBy` (jobListProjection.ts) in SQL: Pending, not archived, same tenant, assigned to nobody or to the
+ * agent, to no pool or one of its pools, and running one of `functionIds` when some are given.
+ */
+export const claimableSql = (
+  agent: { readonly id: string; readonly tenantId: string; readonly poolIds?: readonly string[] },
+  functionIds: readonly string[] | undefined,
+): SqlCondition =>
+  all([
+    { sql: "j.status = 'Pending'", args: [] },
+    { sql: 'j.tenant_id = ?', args: [agent.tenantId] },
+    { sql: 'j.archived = 0', args: [] },
+    { sql: '(j.assigned_agent_id IS NULL OR j.assigned_agent_id = ?)', args: [agent.id] },
+    {
+      sql: '(j.assigned_agent_pool_id IS NULL OR j.assigned_agent_pool_id IN (SELECT value FROM json_each(?)))',
+      args: [JSON.stringify(agent.poolIds ?? [])],
+    },
+    ...(functionIds === undefined || functionIds.length === 0
+      ? []
+      : [{ sql: 'j.function_id IN (SELECT value FROM json_each(?))', args: [JSON.stringify(functionIds)] }]),
+  ]);

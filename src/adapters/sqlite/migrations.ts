@@ -1,0 +1,146 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** One step of the SQLite schema. Steps run in order, each at most once per database file. */
+export interface Migration {
+  /** The schema version after this step (recorded in `PRAGMA user_version`). */
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+/**
+ * The schema of the SQLite store, oldest first. Never edit a released step: add a new one, so that a file
+ * written by an older jobledger is brought forward on open.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'events, job projections, checkpoints',
+    sql: `
+      -- The log. position is the rowid: without AUTOINCREMENT a new row gets max(rowid) + 1, and since events
+      -- are never deleted, positions never go backwards.
+      CREATE TABLE events (
+        position       INTEGER PRIMARY KEY,
+        stream_id      TEXT    NOT NULL,
+        version        INTEGER NOT NULL,
+        event_id       TEXT    NOT NULL UNIQUE,
+        type           TEXT    NOT NULL,
+        schema_version INTEGER NOT NULL,
+        data           TEXT    NOT NULL,
+        metadata       TEXT    NOT NULL,
+        UNIQUE (stream_id, version)
+      );
+
+      -- One row per job: the JobRow columns for listing and claims, and the whole JobState as JSON so that
+      -- getJob is one read. Times are epoch milliseconds.
+      CREATE TABLE jobs (
+        job_id                 TEXT    PRIMARY KEY,
+        tenant_id              TEXT    NOT NULL,
+        status                 TEXT    NOT NULL,
+        created                INTEGER,
+        created_by_id          TEXT    NOT NULL,
+        agent_id               TEXT,
+        assigned_agent_id      TEXT,
+        assigned_agent_pool_id TEXT,
+        model_id               TEXT,
+        function_id            TEXT    NOT NULL,
+        archived               INTEGER NOT NULL,
+        lease_expires_at       INTEGER,
+        version                INTEGER NOT NULL,
+        state                  TEXT    NOT NULL
+      );
+      CREATE INDEX jobs_by_tenant ON jobs (tenant_id, archived, created, job_id);
+      CREATE INDEX jobs_by_archive ON jobs (archived, created, job_id);
+      CREATE INDEX jobs_claimable ON jobs (status, tenant_id, created, job_id);
+      CREATE INDEX jobs_by_lease ON jobs (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+
+      CREATE TABLE status_history (
+        job_id        TEXT    NOT NULL,
+        seq           INTEGER NOT NULL,
+        status_id     TEXT    NOT NULL,
+        name          TEXT    NOT NULL,
+        created       INTEGER,
+        created_by_id TEXT    NOT NULL,
+        message       TEXT,
+        agent_id      TEXT,
+        PRIMARY KEY (job_id, seq)
+      ) WITHOUT ROWID;
+      -- An agent sees every job it ever reported on (policy.relationOf).
+      CREATE INDEX status_history_by_agent ON status_history (agent_id, job_id) WHERE agent_id IS NOT NULL;
+
+      CREATE TABLE archive_history (
+        job_id        TEXT    NOT NULL,
+        seq           INTEGER NOT NULL,
+        status_id     TEXT    NOT NULL,
+        name          TEXT    NOT NULL,
+        reason        TEXT,
+        created       INTEGER,
+        created_by_id TEXT    NOT NULL,
+        PRIMARY KEY (job_id, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE comments (
+        job_id        TEXT    NOT NULL,
+        seq           INTEGER NOT NULL,
+        comment_id    TEXT    NOT NULL,
+        content       TEXT    NOT NULL,
+        created       INTEGER,
+        created_by_id TEXT    NOT NULL,
+        PRIMARY KEY (job_id, seq)
+      ) WITHOUT ROWID;
+
+      -- subject_key is what a principal is matched on: the id, or the lower-cased address of an email grant.
+      CREATE TABLE access (
+        job_id        TEXT    NOT NULL,
+        access_id     TEXT    NOT NULL,
+        subject_type  TEXT    NOT NULL,
+        subject_id    TEXT    NOT NULL,
+        subject_key   TEXT    NOT NULL,
+        relation      TEXT    NOT NULL,
+        created       INTEGER,
+        created_by_id TEXT    NOT NULL,
+        PRIMARY KEY (job_id, access_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX access_by_subject ON access (subject_type, subject_key, job_id);
+
+      -- 'read-model': the last event the projection tables reflect. 'rebuild': present while a rebuild is
+      -- under way (position = where it resumes, events = how many it has applied so far).
+      CREATE TABLE checkpoints (
+        name     TEXT    PRIMARY KEY,
+        position INTEGER,
+        events   INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO checkpoints (name, position) VALUES ('read-model', NULL);
+    `,
+  },
+];
+
+/** The schema version this jobledger writes. */
+export const latestSchemaVersion: number = migrations[migrations.length - 1]!.version;
+
+/**
+ * Brings the database to {@link latestSchemaVersion} in one `BEGIN IMMEDIATE` transaction (so two processes
+ * opening a fresh file do not both migrate it). Throws when the file was written by a newer jobledger.
+ */
+export const migrate = (db: BetterSqlite3.Database, available: readonly Migration[] = migrations): number => {
+  const latest = available[available.length - 1]?.version ?? 0;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > latest) {
+      throw new Error(
+        `database schema version ${current} is newer than this jobledger (${latest}); upgrade jobledger`,
+      );
+    }
+    for (const step of available) {
+      if (step.version <= current) continue;
+      db.exec(step.sql);
+      db.pragma(`user_version = ${step.version}`);
+    }
+    db.exec('COMMIT');
+    return latest;
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+};

@@ -1,0 +1,188 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { JobState } from '../../domain/jobState.js';
+import { jobIdOfStream, type StoredEvent } from '../../domain/storedEvent.js';
+import { projectJobEvent } from '../../projections/applyToReadModel.js';
+import { jobListRow, type JobRow } from '../../projections/jobListProjection.js';
+import { decodeJobState, encodeJobState } from './jobStateJson.js';
+
+/** Epoch milliseconds of a date, or null for an invalid one (SQLite would store NaN as NULL anyway). */
+export const millis = (date: Date | null): number | null => {
+  if (date === null) return null;
+  const ms = date.getTime();
+  return Number.isNaN(ms) ? null : ms;
+};
+
+/**
+ * Writes the projection tables (jobs, status_history, archive_history, comments, access) and the read-model
+ * checkpoint. Every method runs inside a write transaction the caller holds: the store calls `project` in the
+ * transaction of the append, so a read after a write always sees it.
+ */
+export interface SqliteProjection {
+  /** Applies events (in global order) to the job rows. The checkpoint is left to the caller. */
+  project(events: readonly StoredEvent[]): void;
+  /** The read-model checkpoint, or null before any event was applied. */
+  checkpoint(): number | null;
+  setCheckpoint(position: number | null): void;
+  /** Empties every projection table and the checkpoint. */
+  clear(): void;
+  /** The projected state of one job (one read of `jobs.state`). */
+  load(jobId: string): JobState | undefined;
+}
+
+interface Tracked {
+  /** The state as stored before this call, to write only what changed. */
+  readonly stored: JobState | undefined;
+  current: JobState | undefined;
+  row: JobRow | undefined;
+}
+
+/** The items of `after` that `before` lacks, when `after` only grew; undefined when it changed otherwise. */
+const appendedTail = <T>(before: readonly T[], after: readonly T[]): readonly T[] | undefined => {
+  if (before === after) return [];
+  if (after.length < before.length) return undefined;
+  for (let i = 0; i < before.length; i++) if (before[i] !== after[i]) return undefined;
+  return after.slice(before.length);
+};
+
+export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection => {
+  const selectState = db.prepare<[string], string>('SELECT state FROM jobs WHERE job_id = ?').pluck();
+  const upsertJob = db.prepare(
+    `INSERT INTO jobs (job_id, tenant_id, status, created, created_by_id, agent_id, assigned_agent_id,
+       assigned_agent_pool_id, model_id, function_id, archived, lease_expires_at, version, state)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (job_id) DO UPDATE SET tenant_id = excluded.tenant_id, status = excluded.status,
+       created = excluded.created, created_by_id = excluded.created_by_id, agent_id = excluded.agent_id,
+       assigned_agent_id = excluded.assigned_agent_id, assigned_agent_pool_id = excluded.assigned_agent_pool_id,
+       model_id = excluded.model_id, function_id = excluded.function_id, archived = excluded.archived,
+       lease_expires_at = excluded.lease_expires_at, version = excluded.version, state = excluded.state`,
+  );
+  const insertStatus = db.prepare(
+    `INSERT INTO status_history (job_id, seq, status_id, name, created, created_by_id, message, agent_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertArchive = db.prepare(
+    `INSERT INTO archive_history (job_id, seq, status_id, name, reason, created, created_by_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertComment = db.prepare(
+    `INSERT INTO comments (job_id, seq, comment_id, content, created, created_by_id) VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const insertAccess = db.prepare(
+    `INSERT INTO access (job_id, access_id, subject_type, subject_id, subject_key, relation, created, created_by_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const deleteStatus = db.prepare('DELETE FROM status_history WHERE job_id = ?');
+  const deleteArchive = db.prepare('DELETE FROM archive_history WHERE job_id = ?');
+  const deleteComments = db.prepare('DELETE FROM comments WHERE job_id = ?');
+  const deleteAccess = db.prepare('DELETE FROM access WHERE job_id = ?');
+  const selectCheckpoint = db
+    .prepare<[], number | null>("SELECT position FROM checkpoints WHERE name = 'read-model'")
+    .pluck();
+  const updateCheckpoint = db.prepare("UPDATE checkpoints SET position = ? WHERE name = 'read-model'");
+
+  const load = (jobId: string): JobState | undefined => {
+    const text = selectState.get(jobId);
+    return text === undefined ? undefined : decodeJobState(text);
+  };
+
+  /** Writes one list of child rows: only the new tail when the list grew, everything otherwise. */
+  const writeList = <T>(
+    jobId: string,
+    before: readonly T[],
+    after: readonly T[],
+    remove: BetterSqlite3.Statement,
+    insert: (item: T, seq: number) => void,
+  ): void => {
+    const tail = appendedTail(before, after);
+    if (tail === undefined) {
+      remove.run(jobId);
+      after.forEach(insert);
+    } else {
+      const offset = after.length - tail.length;
+      tail.forEach((item, i) => insert(item, offset + i));
+    }
+  };
+
+  const write = (jobId: string, stored: JobState | undefined, state: JobState, row: JobRow): void => {
+    const job = state.job!;
+    upsertJob.run(
+      jobId,
+      row.tenantId,
+      row.status,
+      millis(row.created),
+      row.createdById,
+      row.agentId,
+      row.assignedAgentId,
+      row.assignedAgentPoolId,
+      row.modelId,
+      row.functionId,
+      row.archived ? 1 : 0,
+      millis(row.leaseExpiresAt),
+      row.version,
+      encodeJobState(state),
+    );
+    const before = stored?.job ?? null;
+    writeList(jobId, before?.statusHistory ?? [], job.statusHistory, deleteStatus, (s, seq) =>
+      insertStatus.run(jobId, seq, s.id, s.name, millis(s.created), s.createdById, s.message, s.agentId),
+    );
+    writeList(jobId, before?.archiveStatusHistory ?? [], job.archiveStatusHistory, deleteArchive, (a, seq) =>
+      insertArchive.run(jobId, seq, a.id, a.name, a.reason, millis(a.created), a.createdById),
+    );
+    writeList(jobId, before?.comments ?? [], job.comments, deleteComments, (c, seq) =>
+      insertComment.run(jobId, seq, c.id, c.content, millis(c.created), c.createdById),
+    );
+    // Access changes in place (update, revoke): rewrite the job's grants whenever the list is another one.
+    if (stored === undefined || stored.access !== state.access) {
+      if (stored !== undefined) deleteAccess.run(jobId);
+      for (const a of state.access) {
+        // Email grants match case-insensitively (policy.relationOf), so they are keyed lower-cased.
+        const key = a.subjectType === 'email' ? a.subjectId.toLowerCase() : a.subjectId;
+        insertAccess.run(
+          jobId,
+          a.id,
+          a.subjectType,
+          a.subjectId,
+          key,
+          a.relation,
+          millis(a.created),
+          a.createdById,
+        );
+      }
+    }
+  };
+
+  return {
+    load,
+    project(events) {
+      const tracked = new Map<string, Tracked>();
+      for (const event of events) {
+        const jobId = jobIdOfStream(event.streamId);
+        if (jobId === undefined) continue;
+        let entry = tracked.get(jobId);
+        if (entry === undefined) {
+          const stored = load(jobId);
+          entry = { stored, current: stored, row: undefined };
+          tracked.set(jobId, entry);
+        }
+        const next = projectJobEvent(entry.current, event);
+        if (next === undefined) continue;
+        // Like the memory read model: a state without a list row is not kept.
+        const row = jobListRow(next.state);
+        if (row === undefined) continue;
+        entry.current = next.state;
+        entry.row = row;
+      }
+      for (const [jobId, entry] of tracked) {
+        if (entry.row !== undefined) write(jobId, entry.stored, entry.current!, entry.row);
+      }
+    },
+    checkpoint: () => selectCheckpoint.get() ?? null,
+    setCheckpoint(position) {
+      updateCheckpoint.run(position);
+    },
+    clear() {
+      db.exec(`DELETE FROM jobs; DELETE FROM status_history; DELETE FROM archive_history; DELETE FROM comments;
+               DELETE FROM access; UPDATE checkpoints SET position = NULL WHERE name = 'read-model';`);
+    },
+  };
+};

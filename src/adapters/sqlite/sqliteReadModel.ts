@@ -1,0 +1,163 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { JobStatusName } from '../../domain/JobStatusName.js';
+import { encodeCursor, type JobRow } from '../../projections/jobListProjection.js';
+import type { ReadModelStore } from '../../projections/ReadModelStore.js';
+import { decodeJobState } from './jobStateJson.js';
+import { claimableSql, cursorSql, filterSql, orderSql, visibilitySql, type SqlCondition } from './jobListSql.js';
+import type { SqliteProjection } from './sqliteProjection.js';
+
+/** What the read model needs from the store that owns the connection. */
+export interface SqliteReadModelContext {
+  readonly db: BetterSqlite3.Database;
+  readonly projection: SqliteProjection;
+  /** Runs `work` in a `BEGIN IMMEDIATE` transaction (committed, or rolled back when it throws). */
+  readonly write: <T>(work: () => T) => T;
+  /** Throws when the store is closed. */
+  readonly ensureOpen: () => void;
+}
+
+interface JobColumns {
+  readonly job_id: string;
+  readonly tenant_id: string;
+  readonly status: JobStatusName;
+  readonly created: number | null;
+  readonly created_by_id: string;
+  readonly agent_id: string | null;
+  readonly assigned_agent_id: string | null;
+  readonly assigned_agent_pool_id: string | null;
+  readonly model_id: string | null;
+  readonly function_id: string;
+  readonly archived: number;
+  readonly lease_expires_at: number | null;
+  readonly version: number;
+  readonly state: string;
+}
+
+const dateOf = (ms: number | null): Date => new Date(ms ?? Number.NaN);
+
+const rowOf = (c: JobColumns): JobRow => ({
+  jobId: c.job_id,
+  tenantId: c.tenant_id,
+  status: c.status,
+  created: dateOf(c.created),
+  createdById: c.created_by_id,
+  agentId: c.agent_id,
+  assignedAgentId: c.assigned_agent_id,
+  assignedAgentPoolId: c.assigned_agent_pool_id,
+  modelId: c.model_id,
+  functionId: c.function_id,
+  archived: c.archived === 1,
+  leaseExpiresAt: c.lease_expires_at === null ? null : dateOf(c.lease_expires_at),
+  version: c.version,
+});
+
+/** Prepared statements for the listing queries, by SQL text (the shape depends on the filters given). */
+const statementCache = (db: BetterSqlite3.Database, limit = 256) => {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return (sql: string): BetterSqlite3.Statement => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+};
+
+const where = (conditions: readonly SqlCondition[]): SqlCondition => ({
+  sql: conditions.map((c) => c.sql).join(' AND '),
+  args: conditions.flatMap((c) => c.args),
+});
+
+/**
+ * The read model of the SQLite store: the projection tables queried in SQL that reproduces the rules of
+ * `jobListProjection.ts` and `policy.relationOf`, so it answers exactly like the memory read model.
+ */
+export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => {
+  const { db, projection, write, ensureOpen } = ctx;
+  const prepared = statementCache(db);
+  const selectDump = db.prepare<[], JobColumns>('SELECT * FROM jobs ORDER BY job_id');
+  const selectExpired = db
+    .prepare<[number, number], string>(
+      `SELECT job_id FROM jobs WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ?
+       ORDER BY lease_expires_at, job_id LIMIT ?`,
+    )
+    .pluck();
+
+  return {
+    async getJob(jobId) {
+      ensureOpen();
+      return projection.load(jobId);
+    },
+    async listJobs(query, viewer) {
+      ensureOpen();
+      const matching = where([filterSql(query), visibilitySql(viewer)]);
+      const total = prepared(`SELECT count(*) FROM jobs j WHERE ${matching.sql}`)
+        .pluck()
+        .get(...matching.args) as number;
+      const cursor = query.cursor;
+      const page = cursor === undefined ? matching : where([matching, cursorSql(cursor)]);
+      const start = cursor === undefined ? (query.page - 1) * query.size : 0;
+      // One row more than the page tells whether there is a next page.
+      const states = prepared(
+        `SELECT j.state FROM jobs j WHERE ${page.sql} ORDER BY ${orderSql(query.sort)} LIMIT ? OFFSET ?`,
+      )
+        .pluck()
+        .all(...page.args, query.size + 1, start) as string[];
+      const items = states.slice(0, query.size).map((text) => decodeJobState(text).job!);
+      const last = items[items.length - 1];
+      return {
+        items,
+        total,
+        nextCursor:
+          states.length > query.size && last !== undefined
+            ? encodeCursor({ created: last.created, jobId: last.id }, query.sort)
+            : null,
+      };
+    },
+    async claimCandidates(agent, functionIds, limit) {
+      ensureOpen();
+      const claimable = claimableSql(agent, functionIds);
+      return prepared(
+        `SELECT j.job_id FROM jobs j WHERE ${claimable.sql} ORDER BY j.created ASC, j.job_id ASC LIMIT ?`,
+      )
+        .pluck()
+        .all(...claimable.args, limit) as string[];
+    },
+    async expiredLeases(now, limit) {
+      ensureOpen();
+      return selectExpired.all(now.getTime(), limit);
+    },
+    async apply(events) {
+      ensureOpen();
+      write(() => {
+        const checkpoint = projection.checkpoint();
+        const fresh = checkpoint === null ? events : events.filter((e) => Number(e.position) > checkpoint);
+        if (fresh.length === 0) return;
+        projection.project(fresh);
+        projection.setCheckpoint(Number(fresh[fresh.length - 1]!.position));
+      });
+    },
+    async checkpoint() {
+      ensureOpen();
+      const position = projection.checkpoint();
+      return position === null ? null : String(position);
+    },
+    async reset() {
+      ensureOpen();
+      write(() => projection.clear());
+    },
+    async dump() {
+      ensureOpen();
+      const checkpoint = projection.checkpoint();
+      const rows = selectDump.all();
+      // The memory read model orders by JavaScript string order; SQLite's BINARY order agrees for ASCII ids only.
+      rows.sort((a, b) => (a.job_id < b.job_id ? -1 : a.job_id > b.job_id ? 1 : 0));
+      return {
+        checkpoint: checkpoint === null ? null : String(checkpoint),
+        jobs: rows.map((c) => ({ row: rowOf(c), state: decodeJobState(c.state) })),
+      };
+    },
+  };
+};

@@ -1,0 +1,242 @@
+import * as t from 'io-ts';
+import { jobStatusNames, type JobStatusName } from '../JobStatusName.js';
+import {
+  isNoJobResponse,
+  type AccessRelationship,
+  type Comment,
+  type FunctionVersion,
+  type Job,
+  type JobFile,
+  type JobStatus,
+  type JobStatusMessage,
+  type NewJobAssignedAgent,
+  type NoJobResponse,
+  type NoOpResponse,
+  type PageJob,
+  type ResourceArchiveStatus,
+} from '../model.js';
+import {
+  DateFromISOString,
+  Id,
+  LongText,
+  Name,
+  ShortText,
+  boundedString,
+  intIn,
+  oneOf,
+} from './decode.js';
+
+/** `createdById` -> `created_by_id`, at the type level. Digits stay where they are (`sha256`). */
+export type SnakeCase<S extends string> = S extends `${infer Head}${infer Rest}`
+  ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${SnakeCase<Rest>}`
+  : S;
+
+const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** One codec per member of the camelCase type `A`; the codec decides what the wire value looks like. */
+export type WireFields<A> = { readonly [K in keyof A]-?: t.Type<A[K], unknown, unknown> };
+
+/** The snake_case wire object that `fields` encode to. */
+export type WireOf<F extends Record<string, t.Any>> = {
+  [K in keyof F & string as SnakeCase<K>]: t.OutputOf<F[K]>;
+};
+
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === 'object' && u !== null && !Array.isArray(u);
+
+/**
+ * A codec between the camelCase type `A` and its snake_case wire object. Each member of `A` is read from the wire
+ * key of the same name in snake_case; the error path names the wire key (`status_history.0.name`), because that
+ * is what the sender wrote. Unknown wire keys are ignored (wire tolerance: a newer SDK may send more).
+ *
+ * Curried so that `A` is given and the fields are inferred: the compiler then checks that every member of the
+ * model has a codec of its type, and that no field is invented.
+ *
+ * @example
+ * const CommentCodec = wireObject<Comment>()('Comment', { id: Id, created: DateFromISOString, ... });
+ */
+export const wireObject =
+  <A>() =>
+  <F extends WireFields<A>>(
+    name: string,
+    fields: F & Record<Exclude<keyof F, keyof A>, never>,
+  ): t.Type<A, WireOf<F>, unknown> => {
+    const members = Object.entries(fields as Record<string, t.Mixed>).map(
+      ([key, codec]) => [key, snakeCase(key), codec] as const,
+    );
+    return new t.Type<A, WireOf<F>, unknown>(
+      name,
+      (u): u is A => isRecord(u) && members.every(([key, , codec]) => codec.is(u[key])),
+      (u, c) => {
+        // No message: toIssues then says "expected <name>, got <what came>".
+        if (!isRecord(u)) return t.failure(u, c);
+        const errors: t.ValidationError[] = [];
+        const decoded: Record<string, unknown> = {};
+        for (const [key, wireKey, codec] of members) {
+          const value = u[wireKey];
+          const result = codec.validate(value, t.appendContext(c, wireKey, codec, value));
+          if (result._tag === 'Left') errors.push(...result.left);
+          else decoded[key] = result.right;
+        }
+        return errors.length > 0 ? t.failures(errors) : t.success(decoded as A);
+      },
+      (a) =>
+        Object.fromEntries(
+          members.map(([key, wireKey, codec]) => [wireKey, codec.encode((a as Record<string, unknown>)[key])]),
+        ) as WireOf<F>,
+    );
+  };
+
+/**
+ * `codec`, or null. Decodes a missing member (undefined) as null too: the SDK omits some null members.
+ * Errors come from `codec` itself, without a union's second "expected null" for the same path.
+ */
+export const nullable = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A | null, O | null, unknown> =>
+  new t.Type<A | null, O | null, unknown>(
+    `${codec.name} | null`,
+    (u): u is A | null => u === null || codec.is(u),
+    (u, c) => (u === null || u === undefined ? t.success(null) : codec.validate(u, c)),
+    (a) => (a === null ? null : codec.encode(a)),
+  );
+
+const StatusName = oneOf<JobStatusName>('JobStatusName', jobStatusNames);
+const ArchiveStatusName = oneOf('ArchiveStatusName', ['Active', 'Archived'] as const);
+const Relation = oneOf('AccessRelation', ['viewer', 'editor', 'owner', 'administrator'] as const);
+const SubjectType = oneOf('AccessSubjectType', ['user', 'agent', 'email'] as const);
+const Count = intIn('Count', 0, Number.MAX_SAFE_INTEGER);
+const Positive = intIn('PositiveInteger', 1, Number.MAX_SAFE_INTEGER);
+
+/** The wire codec of {@link FunctionVersion}: `{ id, function_id, name, version_name }`. */
+export const FunctionVersionCodec = wireObject<FunctionVersion>()('FunctionVersion', {
+  id: Id,
+  functionId: nullable(Id),
+  name: nullable(Name),
+  versionName: nullable(ShortText),
+});
+
+/** The wire codec of {@link JobFile}: only `name` is required. */
+export const JobFileCodec = wireObject<JobFile>()('JobFile', {
+  name: Name,
+  extension: nullable(ShortText),
+  mime: nullable(ShortText),
+  size: nullable(intIn('FileSize', 0, Number.MAX_SAFE_INTEGER)),
+  sha256: nullable(boundedString('Sha256', 64, 64)),
+  description: nullable(LongText),
+  displayName: nullable(ShortText),
+  externalIdentifier: nullable(ShortText),
+  versionName: nullable(ShortText),
+});
+
+/** The wire codec of {@link JobStatus}: `{ id, created, job_id, name, created_by_id, message, agent_id }`. */
+export const JobStatusCodec = wireObject<JobStatus>()('JobStatus', {
+  id: Id,
+  created: DateFromISOString,
+  jobId: Id,
+  name: StatusName,
+  createdById: Id,
+  message: nullable(ShortText),
+  agentId: nullable(Id),
+});
+
+/** The wire codec of {@link ResourceArchiveStatus}: `{ id, created, name, reason, created_by_id }`. */
+export const ResourceArchiveStatusCodec = wireObject<ResourceArchiveStatus>()('ResourceArchiveStatus', {
+  id: Id,
+  created: DateFromISOString,
+  name: ArchiveStatusName,
+  reason: nullable(ShortText),
+  createdById: Id,
+});
+
+/** The wire codec of {@link Comment}: `{ id, created, job_id, content, created_by_id }`. */
+export const CommentCodec = wireObject<Comment>()('Comment', {
+  id: Id,
+  created: DateFromISOString,
+  jobId: Id,
+  content: LongText,
+  createdById: Id,
+});
+
+/** The wire codec of {@link AccessRelationship}. */
+export const AccessRelationshipCodec = wireObject<AccessRelationship>()('AccessRelationship', {
+  id: Id,
+  created: DateFromISOString,
+  jobId: Id,
+  subjectType: SubjectType,
+  subjectId: boundedString('Subject', 320, 1),
+  relation: Relation,
+  createdById: Id,
+});
+
+/** The wire codec of {@link Job}, with its file, function, comments and both histories. */
+export const JobCodec = wireObject<Job>()('Job', {
+  id: Id,
+  created: DateFromISOString,
+  file: JobFileCodec,
+  comments: t.readonlyArray(CommentCodec),
+  archiveStatusHistory: t.readonlyArray(ResourceArchiveStatusCodec),
+  createdById: Id,
+  function: FunctionVersionCodec,
+  assignedAgentId: nullable(Id),
+  assignedAgentPoolId: nullable(Id),
+  agentId: nullable(Id),
+  tenantId: Id,
+  modelId: nullable(Id),
+  statusHistory: t.readonlyArray(JobStatusCodec),
+});
+
+/** The wire codec of {@link PageJob}. A missing `next_cursor` decodes as null (the last page). */
+export const PageJobCodec = wireObject<PageJob>()('PageJob', {
+  items: t.readonlyArray(JobCodec),
+  total: Count,
+  page: Positive,
+  size: Positive,
+  pages: Count,
+  nextCursor: nullable(ShortText),
+});
+
+/** The wire codec of {@link NoJobResponse}: `{ message }`. */
+export const NoJobResponseCodec = wireObject<NoJobResponse>()('NoJobResponse', { message: ShortText });
+
+/** The wire codec of {@link JobStatusMessage}: `{ message }`. */
+export const JobStatusMessageCodec = wireObject<JobStatusMessage>()('JobStatusMessage', {
+  message: ShortText,
+});
+
+/** The wire codec of {@link NewJobAssignedAgent}: `{ agent_id }`. */
+export const NewJobAssignedAgentCodec = wireObject<NewJobAssignedAgent>()('NewJobAssignedAgent', {
+  agentId: Id,
+});
+
+/** The wire codec of {@link NoOpResponse}: `{ status, message }`. */
+export const NoOpResponseCodec = wireObject<NoOpResponse>()('NoOpResponse', {
+  status: ShortText,
+  message: ShortText,
+});
+
+export type FunctionVersionWire = t.OutputOf<typeof FunctionVersionCodec>;
+export type JobFileWire = t.OutputOf<typeof JobFileCodec>;
+export type JobStatusWire = t.OutputOf<typeof JobStatusCodec>;
+export type ResourceArchiveStatusWire = t.OutputOf<typeof ResourceArchiveStatusCodec>;
+export type CommentWire = t.OutputOf<typeof CommentCodec>;
+export type AccessRelationshipWire = t.OutputOf<typeof AccessRelationshipCodec>;
+export type JobWire = t.OutputOf<typeof JobCodec>;
+export type PageJobWire = t.OutputOf<typeof PageJobCodec>;
+export type NoJobResponseWire = t.OutputOf<typeof NoJobResponseCodec>;
+export type JobStatusMessageWire = t.OutputOf<typeof JobStatusMessageCodec>;
+export type NewJobAssignedAgentWire = t.OutputOf<typeof NewJobAssignedAgentCodec>;
+export type NoOpResponseWire = t.OutputOf<typeof NoOpResponseCodec>;
+
+/**
+ * The wire codec of what `getJobForAgent` answers: a Job, or a NoJobResponse when no job is eligible.
+ * An object with an `id` is read as a Job (and its errors are a Job's errors); anything else as a NoJobResponse.
+ */
+export const ResponseGetJobForAgentCodec = new t.Type<
+  Job | NoJobResponse,
+  JobWire | NoJobResponseWire,
+  unknown
+>(
+  'ResponseGetJobForAgent',
+  (u): u is Job | NoJobResponse => JobCodec.is(u) || NoJobResponseCodec.is(u),
+  (u, c) => (isRecord(u) && 'id' in u ? JobCodec.validate(u, c) : NoJobResponseCodec.validate(u, c)),
+  (a) => (isNoJobResponse(a) ? NoJobResponseCodec.encode(a) : JobCodec.encode(a)),
+);

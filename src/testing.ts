@@ -1,0 +1,23 @@
+/**
+ * `jobledger/testing`: the test kit. Needs `vitest` (for the contract suite) and `fast-check` (for the
+ * arbitraries) in your dev dependencies.
+ *
+ * @example
+ * import { eventStoreContract, decideSpec, jobMachineEdgePaths, jobScenarioArb } from 'jobledger/testing';
+ */
+export { eventStoreContract, type EventStoreContractOptions } from './testing/eventStoreContract.js';
+export { decideSpec, type DecideSpecOptions, type GivenEvent } from './testing/decideSpec.js';
+export { jobMachineEdgePaths, type EdgePath } from './testing/jobMachinePaths.js';
+export {
+  testWorld,
+  userArb,
+  agentArb,
+  principalArb,
+  jobCommandArb,
+  createJobCommandArb,
+  jobScenarioArb,
+  runScenario,
+  validJobStreamArb,
+  type ScenarioStep,
+  type RecordedEvent,
+} from './testing/arbitraries.js';
