@@ -24,7 +24,9 @@ export const filterSql = (q: JobListQuery): SqlCondition =>
     ...equals('model_id', q.modelId),
     ...equals('created_by_id', q.createdById),
     ...equals('function_id', q.functionId),
-    ...(q.archiveStatus === 'all' ? [] : [{ sql: 'j.archived = ?', args: [q.archiveStatus === 'archived' ? 1 : 0] }]),
+    ...(q.archiveStatus === 'all'
+      ? []
+      : [{ sql: 'j.archived = ?', args: [q.archiveStatus === 'archived' ? 1 : 0] }]),
     ...(q.createdAfter === undefined ? [] : [{ sql: 'j.created >= ?', args: [q.createdAfter.getTime()] }]),
     ...(q.createdBefore === undefined ? [] : [{ sql: 'j.created < ?', args: [q.createdBefore.getTime()] }]),
   ]);

@@ -24,8 +24,7 @@ export const decodeJobState = (text: string): JobState => {
   if (state.leaseExpiresAt !== null) state.leaseExpiresAt = revive(state.leaseExpiresAt);
   reviveAll(state.access as unknown as Dated[]);
   const job = state.job as unknown as
-    | (Dated & { comments: Dated[]; archiveStatusHistory: Dated[]; statusHistory: Dated[] })
-    | null;
+    (Dated & { comments: Dated[]; archiveStatusHistory: Dated[]; statusHistory: Dated[] }) | null;
   if (job !== null) {
     job.created = revive(job.created);
     reviveAll(job.comments);

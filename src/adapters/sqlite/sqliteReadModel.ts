@@ -3,7 +3,14 @@ import type { JobStatusName } from '../../domain/JobStatusName.js';
 import { encodeCursor, type JobRow } from '../../projections/jobListProjection.js';
 import type { ReadModelStore } from '../../projections/ReadModelStore.js';
 import { decodeJobState } from './jobStateJson.js';
-import { claimableSql, cursorSql, filterSql, orderSql, visibilitySql, type SqlCondition } from './jobListSql.js';
+import {
+  claimableSql,
+  cursorSql,
+  filterSql,
+  orderSql,
+  visibilitySql,
+  type SqlCondition,
+} from './jobListSql.js';
 import type { SqliteProjection } from './sqliteProjection.js';
 
 /** What the read model needs from the store that owns the connection. */

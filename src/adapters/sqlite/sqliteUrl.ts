@@ -30,13 +30,17 @@ export const parseSqliteUrl = (url: string): SqliteUrlOptions => {
     if (key === 'synchronous') {
       const v = value.toLowerCase();
       if (v !== 'full' && v !== 'normal') {
-        throw new Error(`synchronous=${value} in ${url} is not supported; use synchronous=full or synchronous=normal`);
+        throw new Error(
+          `synchronous=${value} in ${url} is not supported; use synchronous=full or synchronous=normal`,
+        );
       }
       synchronous = v;
     } else if (key === 'busy_timeout' || key === 'busyTimeoutMs') {
       const ms = Number(value);
       if (value === '' || !Number.isSafeInteger(ms) || ms < 0) {
-        throw new Error(`${key}=${value} in ${url} is not a number of milliseconds; use e.g. busy_timeout=5000`);
+        throw new Error(
+          `${key}=${value} in ${url} is not a number of milliseconds; use e.g. busy_timeout=5000`,
+        );
       }
       busyTimeoutMs = ms;
     } else {

@@ -134,6 +134,8 @@ export const oneOf = <L extends string>(name: string, values: readonly L[]) =>
     t.identity,
   );
 
+const unknownKeyHolder = t.type({});
+
 /** An object with required and optional members that rejects unknown members (typos are errors, not silence). */
 export const strictObject = <R extends t.Props, O extends t.Props>(
   name: string,
@@ -154,7 +156,12 @@ export const strictObject = <R extends t.Props, O extends t.Props>(
         return t.failures(
           unknownKeys.map((k) => ({
             value: (u as Record<string, unknown>)[k],
-            context: [...c, { key: k, type: t.never, actual: (u as Record<string, unknown>)[k] }],
+            // The marker entry stands where an intersection member would, so `toIssues` keeps `k` in the path.
+            context: [
+              ...c,
+              { key: '0', type: unknownKeyHolder, actual: u },
+              { key: k, type: t.never, actual: (u as Record<string, unknown>)[k] },
+            ],
             message: `unknown field (known: ${[...known].join(', ')})`,
           })),
         );

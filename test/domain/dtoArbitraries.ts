@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { jobStatusNames } from '../../src/domain/JobStatusName.js';
+import type {
+  AccessRelationship,
+  Comment,
+  FunctionVersion,
+  Job,
+  JobFile,
+  JobStatus,
+  JobStatusMessage,
+  NewJobAssignedAgent,
+  NoJobResponse,
+  NoOpResponse,
+  PageJob,
+  ResourceArchiveStatus,
+} from '../../src/domain/model.js';
+
+/** Dates the wire can carry to the millisecond. */
+export const dateArb = fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true });
+
+/** Printable ASCII (fast-check 4's default unit), so never a control character. */
+export const idArb = fc.string({ minLength: 1, maxLength: 24 });
+
+/** Any Unicode text, surrogate pairs and combining marks included: JSON must carry it unchanged. */
+export const textArb = fc.string({ unit: 'grapheme', maxLength: 30 });
+
+const nameArb = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 });
+const orNull = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(arb, { nil: null });
+const countArb = fc.nat({ max: 1_000_000 });
+const positiveArb = fc.integer({ min: 1, max: 1_000_000 });
+
+export const functionVersionArb: fc.Arbitrary<FunctionVersion> = fc.record({
+  id: idArb,
+  functionId: orNull(idArb),
+  name: orNull(nameArb),
+  versionName: orNull(textArb),
+});
+
+export const jobFileArb: fc.Arbitrary<JobFile> = fc.record({
+  name: nameArb,
+  extension: orNull(textArb),
+  mime: orNull(textArb),
+  size: orNull(fc.maxSafeNat()),
+  sha256: orNull(fc.stringMatching(/^[0-9a-f]{64}$/)),
+  description: orNull(textArb),
+  displayName: orNull(textArb),
+  externalIdentifier: orNull(textArb),
+  versionName: orNull(textArb),
+});
+
+export const jobStatusArb: fc.Arbitrary<JobStatus> = fc.record({
+  id: idArb,
+  created: dateArb,
+  jobId: idArb,
+  name: fc.constantFrom(...jobStatusNames),
+  createdById: idArb,
+  message: orNull(textArb),
+  agentId: orNull(idArb),
+});
+
+export const resourceArchiveStatusArb: fc.Arbitrary<ResourceArchiveStatus> = fc.record({
+  id: idArb,
+  created: dateArb,
+  name: fc.constantFrom('Active' as const, 'Archived' as const),
+  reason: orNull(textArb),
+  createdById: idArb,
+});
+
+export const commentArb: fc.Arbitrary<Comment> = fc.record({
+  id: idArb,
+  created: dateArb,
+  jobId: idArb,
+  content: textArb,
+  createdById: idArb,
+});
+
+export const accessRelationshipArb: fc.Arbitrary<AccessRelationship> = fc.record({
+  id: idArb,
+  created: dateArb,
+  jobId: idArb,
+  subjectType: fc.constantFrom('user' as const, 'agent' as const, 'email' as const),
+  subjectId: idArb,
+  relation: fc.constantFrom('viewer' as const, 'editor' as const, 'owner' as const, 'administrator' as const),
+  createdById: idArb,
+});
+
+/** A job with at least one status and one archive entry, as every real job has. */
+export const jobArb: fc.Arbitrary<Job> = fc.record({
+  id: idArb,
+  created: dateArb,
+  file: jobFileArb,
+  comments: fc.array(commentArb, { maxLength: 3 }),
+  archiveStatusHistory: fc.array(resourceArchiveStatusArb, { minLength: 1, maxLength: 3 }),
+  createdById: idArb,
+  function: functionVersionArb,
+  assignedAgentId: orNull(idArb),
+  assignedAgentPoolId: orNull(idArb),
+  agentId: orNull(idArb),
+  tenantId: idArb,
+  modelId: orNull(idArb),
+  statusHistory: fc.array(jobStatusArb, { minLength: 1, maxLength: 4 }),
+});
+
+export const pageJobArb: fc.Arbitrary<PageJob> = fc.record({
+  items: fc.array(jobArb, { maxLength: 3 }),
+  total: countArb,
+  page: positiveArb,
+  size: positiveArb,
+  pages: countArb,
+  nextCursor: orNull(idArb),
+});
+
+export const noJobResponseArb: fc.Arbitrary<NoJobResponse> = fc.record({ message: textArb });
+export const jobStatusMessageArb: fc.Arbitrary<JobStatusMessage> = fc.record({ message: textArb });
+export const newJobAssignedAgentArb: fc.Arbitrary<NewJobAssignedAgent> = fc.record({ agentId: idArb });
+export const noOpResponseArb: fc.Arbitrary<NoOpResponse> = fc.record({ status: textArb, message: textArb });
+
+/** Either answer of `getJobForAgent`. */
+export const responseGetJobForAgentArb: fc.Arbitrary<Job | NoJobResponse> = fc.oneof(jobArb, noJobResponseArb);
