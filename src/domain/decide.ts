@@ -196,7 +196,8 @@ export const decide = (command: JobCommand, state: JobState, ctx: DecideContext)
   if (command.type === 'CreateJob') return decideCreate(command, state, ctx);
   const job = state.job;
   // An agent asks for work it cannot see yet: any Pending job of its tenant is a candidate for a claim.
-  const claimant = command.type === 'ClaimJob' && ctx.principal.kind === 'agent' && job?.tenantId === ctx.principal.tenantId;
+  const claimant =
+    command.type === 'ClaimJob' && ctx.principal.kind === 'agent' && job?.tenantId === ctx.principal.tenantId;
   const relation = claimant ? 'viewer' : relationOf(ctx.principal, state);
   if (job === null || relation === 'none') return fail(JobError.notFound('job', job?.id ?? '(unknown)'));
   const status = state.status!;

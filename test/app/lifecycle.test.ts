@@ -33,8 +33,20 @@ describe('a job from creation to completion', () => {
       await ok(agent.updateStatus(job.id, { status, message: `now ${status}` }));
     }
     const done = await ok(alice.getJob(job.id));
-    expect(statuses(done)).toEqual(['Created', 'Pending', 'Claimed', 'Validating', 'Running', 'Uploading', 'Completed']);
-    expect(done.statusHistory.at(-1)).toMatchObject({ agentId: 'agent-7', createdById: 'agent-7', message: 'now Completed' });
+    expect(statuses(done)).toEqual([
+      'Created',
+      'Pending',
+      'Claimed',
+      'Validating',
+      'Running',
+      'Uploading',
+      'Completed',
+    ]);
+    expect(done.statusHistory.at(-1)).toMatchObject({
+      agentId: 'agent-7',
+      createdById: 'agent-7',
+      message: 'now Completed',
+    });
     expect(done.statusHistory.at(-1)!.created.toISOString()).toBe('2026-01-01T00:00:01.000Z');
   });
 
@@ -51,7 +63,9 @@ describe('a job from creation to completion', () => {
     advance(1);
     const fn2 = await ok(alice.createJob({ function: { id: 'fn-2' }, file: { name: 'x' } }));
     expect(await ok(agent2.getJobForAgent({ functionIds: ['fn-1'] }))).toMatchObject({ id: forAgent8.id });
-    expect(await ok(agent2.getJobForAgent({ functionIds: ['fn-1'] }))).toEqual({ message: expect.any(String) });
+    expect(await ok(agent2.getJobForAgent({ functionIds: ['fn-1'] }))).toEqual({
+      message: expect.any(String),
+    });
     expect(await ok(agent.getJobForAgent())).toMatchObject({ id: forPool.id });
     expect(await ok(agent.getJobForAgent())).toMatchObject({ id: fn2.id });
   });
@@ -62,7 +76,11 @@ describe('a job from creation to completion', () => {
     await ok(alice.cancelJob(job.id, { message: 'not needed' }));
     const before = await countEvents(store);
     for (const status of ['Pending', 'Running', 'Completed', 'Failed', 'Canceled'] as const) {
-      expect(await err(alice.updateStatus(job.id, { status }))).toMatchObject({ _tag: 'Conflict', from: 'Canceled', allowed: [] });
+      expect(await err(alice.updateStatus(job.id, { status }))).toMatchObject({
+        _tag: 'Conflict',
+        from: 'Canceled',
+        allowed: [],
+      });
     }
     expect(await ok(agent.getJobForAgent())).toEqual({ message: expect.any(String) });
     expect(await countEvents(store)).toBe(before);
@@ -78,7 +96,12 @@ describe('a job from creation to completion', () => {
     const job = await ok(alice.createJob(smallJob));
     const before = await countEvents(store);
     const e = await err(alice.updateStatus(job.id, { status: 'Completed' }));
-    expect(e).toMatchObject({ _tag: 'Conflict', from: 'Pending', to: 'Completed', allowed: ['Claimed', 'Failed', 'Canceled'] });
+    expect(e).toMatchObject({
+      _tag: 'Conflict',
+      from: 'Pending',
+      to: 'Completed',
+      allowed: ['Claimed', 'Failed', 'Canceled'],
+    });
     expect(await countEvents(store)).toBe(before);
   });
 });
@@ -93,7 +116,9 @@ describe('who may drive an edge', () => {
     await ok(alice.createAccess(job.id, { subjectType: 'agent', subjectId: 'agent-8', relation: 'viewer' }));
     expect(await err(agent2.updateStatus(job.id, { status: 'Running' }))).toMatchObject({ _tag: 'Conflict' });
     const pending = await ok(alice.createJob(smallJob));
-    expect(await err(alice.updateStatus(pending.id, { status: 'Claimed' }))).toMatchObject({ _tag: 'Forbidden' });
+    expect(await err(alice.updateStatus(pending.id, { status: 'Claimed' }))).toMatchObject({
+      _tag: 'Forbidden',
+    });
   });
 
   it('a stale agent is fenced after its lease expired and another agent claimed the job', async () => {
@@ -102,9 +127,13 @@ describe('who may drive an edge', () => {
     const job = await ok(alice.createJob(smallJob));
     await ok(staleAgent.getJobForAgent());
     advance(61_000);
-    expect(await ok(ledger.expireLeases())).toEqual([{ jobId: job.id, agentId: 'agent-1', from: 'Claimed', to: 'Pending' }]);
+    expect(await ok(ledger.expireLeases())).toEqual([
+      { jobId: job.id, agentId: 'agent-1', from: 'Claimed', to: 'Pending' },
+    ]);
     expect(await ok(agent.getJobForAgent())).toMatchObject({ id: job.id, agentId: 'agent-7' });
-    expect(await err(staleAgent.updateStatus(job.id, { status: 'Running' }))).toMatchObject({ _tag: 'Conflict' });
+    expect(await err(staleAgent.updateStatus(job.id, { status: 'Running' }))).toMatchObject({
+      _tag: 'Conflict',
+    });
     await ok(agent.updateStatus(job.id, { status: 'Running' }));
   });
 
@@ -112,7 +141,9 @@ describe('who may drive an edge', () => {
     const { alice, bob } = testLedger();
     const job = await ok(alice.createJob(smallJob));
     expect(await err(bob.getJob(job.id))).toMatchObject({ _tag: 'NotFound' });
-    const grant = await ok(alice.createAccess(job.id, { subjectType: 'user', subjectId: 'u-bob', relation: 'viewer' }));
+    const grant = await ok(
+      alice.createAccess(job.id, { subjectType: 'user', subjectId: 'u-bob', relation: 'viewer' }),
+    );
     expect((await ok(bob.getJob(job.id))).id).toBe(job.id);
     expect(await err(bob.cancelJob(job.id))).toMatchObject({ _tag: 'Forbidden' });
     await ok(alice.updateAccess(job.id, grant.id, { relation: 'editor' }));
@@ -127,7 +158,10 @@ describe('who may drive an edge', () => {
     const { alice, bob } = testLedger();
     const job = await ok(alice.createJob(smallJob));
     await ok(alice.createAccessByEmail(job.id, { email: 'BOB@example.com', relation: 'editor' }));
-    expect((await ok(alice.listAccess(job.id)))[0]).toMatchObject({ subjectType: 'email', subjectId: 'bob@example.com' });
+    expect((await ok(alice.listAccess(job.id)))[0]).toMatchObject({
+      subjectType: 'email',
+      subjectId: 'bob@example.com',
+    });
     await ok(bob.addComment(job.id, { content: 'hello' }));
   });
 
@@ -154,7 +188,9 @@ describe('leases', () => {
     advance(20_000);
     expect(await ok(ledger.expireLeases())).toEqual([]);
     advance(60_000);
-    expect(await ok(ledger.expireLeases())).toEqual([{ jobId: job.id, agentId: 'agent-7', from: 'Running', to: 'Unknown' }]);
+    expect(await ok(ledger.expireLeases())).toEqual([
+      { jobId: job.id, agentId: 'agent-7', from: 'Running', to: 'Unknown' },
+    ]);
     const unknown = await ok(alice.getJob(job.id));
     expect(unknown.statusHistory.at(-1)).toMatchObject({ name: 'Unknown', createdById: 'system' });
     await ok(agent.updateStatus(job.id, { status: 'Completed' }));
@@ -169,7 +205,9 @@ describe('leases', () => {
     await ok(ledger.expireLeases());
     const requeued = await ok(alice.updateStatus(job.id, { status: 'Pending', message: 'retry' }));
     expect(requeued.agentId).toBeNull();
-    expect(await err(agent.updateStatus(job.id, { status: 'Completed' }))).toMatchObject({ _tag: 'Conflict' });
+    expect(await err(agent.updateStatus(job.id, { status: 'Completed' }))).toMatchObject({
+      _tag: 'Conflict',
+    });
   });
 });
 
@@ -187,7 +225,10 @@ describe('pollJob', () => {
   it('answers at once for a finished job, Timeout after timeoutMs, Timeout on abort, NotFound for strangers', async () => {
     const { alice, mallory } = testLedger();
     const job = await ok(alice.createJob(smallJob));
-    expect(await err(alice.pollJob(job.id, { timeoutMs: 30 }))).toMatchObject({ _tag: 'Timeout', afterMs: 30 });
+    expect(await err(alice.pollJob(job.id, { timeoutMs: 30 }))).toMatchObject({
+      _tag: 'Timeout',
+      afterMs: 30,
+    });
     const controller = new AbortController();
     const aborted = alice.pollJob(job.id, { signal: controller.signal })();
     setTimeout(() => controller.abort(), 10);
@@ -237,7 +278,12 @@ describe('audit and time travel', () => {
     advance(1000);
     await ok(agent.updateStatus(job.id, { status: 'Running' }));
     const events = await ok(alice.history(job.id));
-    expect(events.map((e) => e.type)).toEqual(['JobCreated', 'JobStatusChanged', 'JobStatusChanged', 'JobStatusChanged']);
+    expect(events.map((e) => e.type)).toEqual([
+      'JobCreated',
+      'JobStatusChanged',
+      'JobStatusChanged',
+      'JobStatusChanged',
+    ]);
     expect(events[1]!.metadata.prevHash).toBe(events[0]!.metadata.hash);
     expect((await ok(alice.history(job.id, { asOf: t1 }))).length).toBe(3);
     expect(statuses(await ok(alice.jobAsOf(job.id, t1)))).toEqual(['Created', 'Pending', 'Claimed']);

@@ -7,7 +7,10 @@ import type { JobError } from '../../src/domain/errors.js';
 import type { EventStore } from '../../src/domain/EventStore.js';
 
 /** A controllable clock and sequential ids, so tests read like the rule. */
-export const testLedger = (store: EventStore = memoryEventStore(), options: Partial<JobLedgerOptions> = {}) => {
+export const testLedger = (
+  store: EventStore = memoryEventStore(),
+  options: Partial<JobLedgerOptions> = {},
+) => {
   let now = new Date('2026-01-01T00:00:00.000Z');
   let n = 0;
   const ledger = createJobLedger({
@@ -48,7 +51,8 @@ export const err = async <T>(te: TE.TaskEither<JobError, T>): Promise<JobError> 
   return r.left;
 };
 
-export const statuses = (job: { statusHistory: readonly { name: string }[] }) => job.statusHistory.map((s) => s.name);
+export const statuses = (job: { statusHistory: readonly { name: string }[] }) =>
+  job.statusHistory.map((s) => s.name);
 
 export const countEvents = async (store: EventStore): Promise<number> => {
   let n = 0;

@@ -33,7 +33,8 @@ describe('the derived transition table', () => {
   });
 
   it('is exactly the table of DESIGN section 2', () => {
-    for (const from of jobStatusNames) expect([...allowedTargets(from)].sort(), from).toEqual([...designTable[from]!].sort());
+    for (const from of jobStatusNames)
+      expect([...allowedTargets(from)].sort(), from).toEqual([...designTable[from]!].sort());
   });
 
   it('terminal states have no way out', () => {

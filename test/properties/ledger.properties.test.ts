@@ -22,29 +22,39 @@ const readStream = async (store: EventStore, streamId: string) => {
 /** The memory store without `execute`: commands take the read / decide / append-with-expected-version path. */
 const optimisticStore = (): EventStore => {
   const inner = memoryEventStore();
-  return new Proxy(inner, { get: (target, key) => (key === 'execute' ? undefined : Reflect.get(target, key)) });
+  return new Proxy(inner, {
+    get: (target, key) => (key === 'execute' ? undefined : Reflect.get(target, key)),
+  });
 };
 
 describe('ledger properties', () => {
-  it.prop([jobScenarioArb(JOB)], runs)('replaying the stream equals the live job, and the pure decider agrees', async (scenario) => {
-    const t = testLedger();
-    await runThroughLedger(t, JOB, scenario);
-    const live = await t.ledger.system.getJob(JOB)();
-    const replayed = foldJobStream(await readStream(t.store, `job-${JOB}`));
-    expect(E.isRight(replayed)).toBe(true);
-    if (E.isLeft(live) || E.isLeft(replayed)) return;
-    expect(replayed.right.job).toEqual(live.right);
-    const model = runScenario(scenario);
-    expect(statuses(live.right)).toEqual(statuses(model.state.job!));
-    expect(live.right.archiveStatusHistory.map((a) => a.name)).toEqual(model.state.job!.archiveStatusHistory.map((a) => a.name));
-    expect(live.right.comments.map((c) => c.content)).toEqual(model.state.job!.comments.map((c) => c.content));
-  });
+  it.prop([jobScenarioArb(JOB)], runs)(
+    'replaying the stream equals the live job, and the pure decider agrees',
+    async (scenario) => {
+      const t = testLedger();
+      await runThroughLedger(t, JOB, scenario);
+      const live = await t.ledger.system.getJob(JOB)();
+      const replayed = foldJobStream(await readStream(t.store, `job-${JOB}`));
+      expect(E.isRight(replayed)).toBe(true);
+      if (E.isLeft(live) || E.isLeft(replayed)) return;
+      expect(replayed.right.job).toEqual(live.right);
+      const model = runScenario(scenario);
+      expect(statuses(live.right)).toEqual(statuses(model.state.job!));
+      expect(live.right.archiveStatusHistory.map((a) => a.name)).toEqual(
+        model.state.job!.archiveStatusHistory.map((a) => a.name),
+      );
+      expect(live.right.comments.map((c) => c.content)).toEqual(
+        model.state.job!.comments.map((c) => c.content),
+      );
+    },
+  );
 
   it.prop([fc.array(jobScenarioArb(JOB, 12), { minLength: 1, maxLength: 5 })], { numRuns: 30 })(
     'rebuilt projections equal the incrementally kept ones',
     async (scenarios) => {
       const t = testLedger();
-      for (const [i, s] of scenarios.entries()) await runThroughLedger(t, `${JOB}-${i}`, { ...s, create: { ...s.create, jobId: `${JOB}-${i}` } });
+      for (const [i, s] of scenarios.entries())
+        await runThroughLedger(t, `${JOB}-${i}`, { ...s, create: { ...s.create, jobId: `${JOB}-${i}` } });
       const readModel = (t.store as ReturnType<typeof memoryEventStore>).readModel;
       const incremental = await readModel.dump();
       await ok(t.ledger.rebuildProjections());
@@ -78,24 +88,24 @@ describe('ledger properties', () => {
     },
   );
 
-  it.prop([agentArb, agentArb, fc.constantFrom('Validating', 'Running', 'Failed', 'Pending', 'Unknown' as const)], runs)(
-    'a stale agent is fenced after its claim was lost',
-    async (a, b, report) => {
-      fc.pre(a.id !== b.id);
-      const t = testLedger();
-      const stale = t.ledger.as({ ...a, tenantId: 't1', poolIds: [] });
-      const fresh = t.ledger.as({ ...b, tenantId: 't1', poolIds: [] });
-      const job = await ok(t.alice.createJob(smallJob));
-      await ok(stale.getJobForAgent());
-      t.advance(61_000);
-      await ok(t.ledger.expireLeases());
-      await ok(fresh.getJobForAgent());
-      const before = await countEvents(t.store);
-      expect(await err(stale.updateStatus(job.id, { status: report }))).toMatchObject({ _tag: 'Conflict' });
-      expect(await err(stale.heartbeat(job.id))).toMatchObject({ _tag: 'Conflict' });
-      expect(await countEvents(t.store)).toBe(before);
-    },
-  );
+  it.prop(
+    [agentArb, agentArb, fc.constantFrom('Validating', 'Running', 'Failed', 'Pending', 'Unknown' as const)],
+    runs,
+  )('a stale agent is fenced after its claim was lost', async (a, b, report) => {
+    fc.pre(a.id !== b.id);
+    const t = testLedger();
+    const stale = t.ledger.as({ ...a, tenantId: 't1', poolIds: [] });
+    const fresh = t.ledger.as({ ...b, tenantId: 't1', poolIds: [] });
+    const job = await ok(t.alice.createJob(smallJob));
+    await ok(stale.getJobForAgent());
+    t.advance(61_000);
+    await ok(t.ledger.expireLeases());
+    await ok(fresh.getJobForAgent());
+    const before = await countEvents(t.store);
+    expect(await err(stale.updateStatus(job.id, { status: report }))).toMatchObject({ _tag: 'Conflict' });
+    expect(await err(stale.heartbeat(job.id))).toMatchObject({ _tag: 'Conflict' });
+    expect(await countEvents(t.store)).toBe(before);
+  });
 
   for (const [name, store] of [
     ['in-transaction claims', () => memoryEventStore()],

@@ -38,7 +38,9 @@ export const sendThroughLedger = async (
     case 'ExpireLease': {
       if (principal.kind !== 'system') return E.left({ _tag: 'Forbidden', message: 'system only' });
       const r = await t.ledger.expireLeases()();
-      return E.isRight(r) && r.right.length > 0 ? r : E.left({ _tag: 'Conflict', message: 'nothing expired' });
+      return E.isRight(r) && r.right.length > 0
+        ? r
+        : E.left({ _tag: 'Conflict', message: 'nothing expired' });
     }
     case 'ArchiveJob':
       return s.archiveJob(jobId, command.reason === undefined ? {} : { reason: command.reason })();

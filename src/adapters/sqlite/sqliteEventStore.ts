@@ -416,18 +416,19 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     async *subscribe(options = {}) {
       let after = parsePosition(options.after);
       const signal = options.signal;
-      while (!closed && signal?.aborted !== true) {
+      const stopped = (): boolean => closed || signal?.aborted === true;
+      while (!stopped()) {
         const seenCommits = ownCommits;
         const seenDataVersion = selectDataVersion.get()!;
         const rows = selectAfter.all(after, defaultBatch);
         for (const row of rows) {
-          if (signal?.aborted === true) return;
+          if (stopped()) return;
           yield toStoredEvent(row);
           after = row.position;
         }
         if (rows.length === defaultBatch) continue;
         await new Promise<void>((resolve) => {
-          if (closed || signal?.aborted === true || ownCommits !== seenCommits) return resolve();
+          if (stopped() || ownCommits !== seenCommits) return resolve();
           if (selectDataVersion.get() !== seenDataVersion) return resolve();
           const waiter: Waiter = {
             dataVersion: seenDataVersion,

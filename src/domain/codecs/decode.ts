@@ -67,15 +67,19 @@ export const boundedString = (name: string, max: number, min = 0) =>
     t.identity,
   );
 
+// Control characters in ids break logs, URLs and terminals.
+// eslint-disable-next-line no-control-regex
+const controlCharacters = /[\u0000-\u001f]/;
+
 /** An identifier: 1 to 200 characters, no control characters. */
 export const Id = new t.Type<string, string, unknown>(
   'Id',
-  (u): u is string => typeof u === 'string' && u.length > 0 && u.length <= 200 && !/[\u0000-\u001f]/.test(u),
+  (u): u is string => typeof u === 'string' && u.length > 0 && u.length <= 200 && !controlCharacters.test(u),
   (u, c) => {
     if (typeof u !== 'string') return t.failure(u, c, `expected an id string, got ${describe(u)}`);
     if (u.length === 0) return t.failure(u, c, 'must not be empty');
     if (u.length > 200) return t.failure(u, c, `must have at most 200 characters, got ${u.length}`);
-    if (/[\u0000-\u001f]/.test(u)) return t.failure(u, c, 'must not contain control characters');
+    if (controlCharacters.test(u)) return t.failure(u, c, 'must not contain control characters');
     return t.success(u);
   },
   t.identity,
