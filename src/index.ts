@@ -49,7 +49,7 @@ export {
   type AccessRelation,
   type AccessSubjectType,
 } from './domain/model.js';
-// dto: see below
+export * from './domain/dto.js';
 export {
   jobEventTypes,
   currentSchemaVersion,

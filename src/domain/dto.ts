@@ -54,7 +54,9 @@ export interface Dto<A, O> {
 
 const parseJson = (text: string): E.Either<ValidationError, unknown> => {
   if (typeof text !== 'string') {
-    return E.left(JobError.validation([{ path: '(input)', message: `expected JSON text, got a ${typeof text}` }]));
+    return E.left(
+      JobError.validation([{ path: '(input)', message: `expected JSON text, got a ${typeof text}` }]),
+    );
   }
   return E.tryCatch(
     (): unknown => JSON.parse(text),

@@ -16,7 +16,11 @@ import type {
 } from '../../src/domain/model.js';
 
 /** Dates the wire can carry to the millisecond. */
-export const dateArb = fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true });
+export const dateArb = fc.date({
+  min: new Date('2000-01-01'),
+  max: new Date('2100-01-01'),
+  noInvalidDate: true,
+});
 
 /** Printable ASCII (fast-check 4's default unit), so never a control character. */
 export const idArb = fc.string({ minLength: 1, maxLength: 24 });
@@ -25,18 +29,21 @@ export const idArb = fc.string({ minLength: 1, maxLength: 24 });
 export const textArb = fc.string({ unit: 'grapheme', maxLength: 30 });
 
 const nameArb = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 });
+/** Plain objects, as a program builds them: fast-check may otherwise give null-prototype records. */
+const plainRecord = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> =>
+  fc.record(model, { noNullPrototype: true });
 const orNull = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(arb, { nil: null });
 const countArb = fc.nat({ max: 1_000_000 });
 const positiveArb = fc.integer({ min: 1, max: 1_000_000 });
 
-export const functionVersionArb: fc.Arbitrary<FunctionVersion> = fc.record({
+export const functionVersionArb: fc.Arbitrary<FunctionVersion> = plainRecord({
   id: idArb,
   functionId: orNull(idArb),
   name: orNull(nameArb),
   versionName: orNull(textArb),
 });
 
-export const jobFileArb: fc.Arbitrary<JobFile> = fc.record({
+export const jobFileArb: fc.Arbitrary<JobFile> = plainRecord({
   name: nameArb,
   extension: orNull(textArb),
   mime: orNull(textArb),
@@ -48,7 +55,7 @@ export const jobFileArb: fc.Arbitrary<JobFile> = fc.record({
   versionName: orNull(textArb),
 });
 
-export const jobStatusArb: fc.Arbitrary<JobStatus> = fc.record({
+export const jobStatusArb: fc.Arbitrary<JobStatus> = plainRecord({
   id: idArb,
   created: dateArb,
   jobId: idArb,
@@ -58,7 +65,7 @@ export const jobStatusArb: fc.Arbitrary<JobStatus> = fc.record({
   agentId: orNull(idArb),
 });
 
-export const resourceArchiveStatusArb: fc.Arbitrary<ResourceArchiveStatus> = fc.record({
+export const resourceArchiveStatusArb: fc.Arbitrary<ResourceArchiveStatus> = plainRecord({
   id: idArb,
   created: dateArb,
   name: fc.constantFrom('Active' as const, 'Archived' as const),
@@ -66,7 +73,7 @@ export const resourceArchiveStatusArb: fc.Arbitrary<ResourceArchiveStatus> = fc.
   createdById: idArb,
 });
 
-export const commentArb: fc.Arbitrary<Comment> = fc.record({
+export const commentArb: fc.Arbitrary<Comment> = plainRecord({
   id: idArb,
   created: dateArb,
   jobId: idArb,
@@ -74,7 +81,7 @@ export const commentArb: fc.Arbitrary<Comment> = fc.record({
   createdById: idArb,
 });
 
-export const accessRelationshipArb: fc.Arbitrary<AccessRelationship> = fc.record({
+export const accessRelationshipArb: fc.Arbitrary<AccessRelationship> = plainRecord({
   id: idArb,
   created: dateArb,
   jobId: idArb,
@@ -85,7 +92,7 @@ export const accessRelationshipArb: fc.Arbitrary<AccessRelationship> = fc.record
 });
 
 /** A job with at least one status and one archive entry, as every real job has. */
-export const jobArb: fc.Arbitrary<Job> = fc.record({
+export const jobArb: fc.Arbitrary<Job> = plainRecord({
   id: idArb,
   created: dateArb,
   file: jobFileArb,
@@ -101,7 +108,7 @@ export const jobArb: fc.Arbitrary<Job> = fc.record({
   statusHistory: fc.array(jobStatusArb, { minLength: 1, maxLength: 4 }),
 });
 
-export const pageJobArb: fc.Arbitrary<PageJob> = fc.record({
+export const pageJobArb: fc.Arbitrary<PageJob> = plainRecord({
   items: fc.array(jobArb, { maxLength: 3 }),
   total: countArb,
   page: positiveArb,
@@ -110,10 +117,13 @@ export const pageJobArb: fc.Arbitrary<PageJob> = fc.record({
   nextCursor: orNull(idArb),
 });
 
-export const noJobResponseArb: fc.Arbitrary<NoJobResponse> = fc.record({ message: textArb });
-export const jobStatusMessageArb: fc.Arbitrary<JobStatusMessage> = fc.record({ message: textArb });
-export const newJobAssignedAgentArb: fc.Arbitrary<NewJobAssignedAgent> = fc.record({ agentId: idArb });
-export const noOpResponseArb: fc.Arbitrary<NoOpResponse> = fc.record({ status: textArb, message: textArb });
+export const noJobResponseArb: fc.Arbitrary<NoJobResponse> = plainRecord({ message: textArb });
+export const jobStatusMessageArb: fc.Arbitrary<JobStatusMessage> = plainRecord({ message: textArb });
+export const newJobAssignedAgentArb: fc.Arbitrary<NewJobAssignedAgent> = plainRecord({ agentId: idArb });
+export const noOpResponseArb: fc.Arbitrary<NoOpResponse> = plainRecord({ status: textArb, message: textArb });
 
 /** Either answer of `getJobForAgent`. */
-export const responseGetJobForAgentArb: fc.Arbitrary<Job | NoJobResponse> = fc.oneof(jobArb, noJobResponseArb);
+export const responseGetJobForAgentArb: fc.Arbitrary<Job | NoJobResponse> = fc.oneof(
+  jobArb,
+  noJobResponseArb,
+);

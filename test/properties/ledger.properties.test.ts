@@ -79,7 +79,7 @@ describe('ledger properties', () => {
       const t = testLedger();
       await runThroughLedger(t, JOB, scenario);
       const job = await ok(t.ledger.system.getJob(JOB));
-      const status = statuses(job).at(-1)!;
+      const status = job.statusHistory.at(-1)!.name;
       fc.pre(isTerminalStatus(status));
       const before = await countEvents(t.store);
       expect(E.isLeft(await t.ledger.as(principal).updateStatus(JOB, { status: to })())).toBe(true);

@@ -3,6 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { createJobLedger, type JobLedger } from '../../app/createJobLedger.js';
 import type { ProjectedEventStore } from '../../projections/ReadModelStore.js';
 import { openStore } from '../openStore.js';
+import { parseSqliteUrl } from '../sqlite/sqliteUrl.js';
 import { cliFailure, type CliFailure } from './cliFailure.js';
 import type { CliIo } from './CliIo.js';
 import type { CommandOutcome } from './defineCommand.js';
@@ -18,15 +19,17 @@ export const storeUrlOf = (flag: string | undefined, io: CliIo): string => {
 
 /**
  * The file of a `sqlite:` URL (`sqlite:./jobledger.db?synchronous=normal` -> `./jobledger.db`), or undefined for
- * other URLs and in-memory databases.
+ * other URLs, in-memory databases, and URLs `openStore` will refuse with its own message.
  */
 export const sqliteFileOf = (url: string): string | undefined => {
   if (!url.startsWith('sqlite:')) return undefined;
-  let path = url.slice('sqlite:'.length);
-  if (path.startsWith('//')) path = path.slice(2);
-  const query = path.indexOf('?');
-  if (query !== -1) path = path.slice(0, query);
-  return path === '' || path === ':memory:' ? undefined : path;
+  try {
+    const { file } = parseSqliteUrl(url);
+    return file === ':memory:' ? undefined : file;
+  } catch {
+    // A URL parseSqliteUrl refuses gets openStore's own one-line message when the command opens it.
+    return undefined;
+  }
 };
 
 /** Whether the command only reads (and must not create an empty database) or may create the store. */
@@ -108,7 +111,13 @@ export const withLedger = async (
 ): Promise<CommandOutcome> => {
   const opened = openCommandStore(url, io, options);
   if (E.isLeft(opened)) return opened.left;
-  const ledger = (options.makeLedger ?? ((store) => createJobLedger({ store })))(opened.right);
+  let ledger: JobLedger;
+  try {
+    ledger = (options.makeLedger ?? ((store) => createJobLedger({ store })))(opened.right);
+  } catch (error) {
+    await opened.right.close();
+    throw error;
+  }
   let outcome: CommandOutcome = 1;
   try {
     outcome = await body(ledger);

@@ -33,6 +33,16 @@ export interface SqliteEventStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Events per read in readAll, readStream and subscribe when the caller gives no batchSize (default 500). */
   readonly batchSize?: number;
+  /** Events per transaction of `rebuildReadModel` (default 5000). */
+  readonly rebuildBatchSize?: number;
+}
+
+/** The connection settings as SQLite reports them (`PRAGMA journal_mode`, `synchronous`, `busy_timeout`). */
+export interface SqliteSettings {
+  readonly journalMode: string;
+  readonly synchronous: 'off' | 'normal' | 'full' | 'extra';
+  readonly busyTimeoutMs: number;
+  readonly schemaVersion: number;
 }
 
 /** What this store object did since it was opened (for tests and benchmarks). */
@@ -50,6 +60,8 @@ export interface SqliteEventStore extends ProjectedEventStore {
   readonly file: string;
   rebuildReadModel(onProgress?: (p: ProjectionProgress) => void): Promise<ProjectionProgress>;
   stats(): SqliteStoreStats;
+  /** Reads the connection's settings back from SQLite. */
+  settings(): SqliteSettings;
 }
 
 interface EventRow {
@@ -112,7 +124,13 @@ const columns = 'position, stream_id, version, event_id, type, schema_version, d
  * const ledger = createJobLedger({ store });
  */
 export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventStore => {
-  const { file, synchronous = 'full', busyTimeoutMs = 5000, batchSize: defaultBatch = 500 } = options;
+  const {
+    file,
+    synchronous = 'full',
+    busyTimeoutMs = 5000,
+    batchSize: defaultBatch = 500,
+    rebuildBatchSize = 5000,
+  } = options;
   const description = `sqlite:${file}${synchronous === 'normal' ? '?synchronous=normal' : ''}`;
   let db: BetterSqlite3.Database;
   try {
@@ -384,6 +402,16 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     file,
     readModel,
     stats: () => ({ transactions, commands, events: storedEvents }),
+    settings: () => {
+      ensureOpen();
+      const levels = ['off', 'normal', 'full', 'extra'] as const;
+      return {
+        journalMode: db.pragma('journal_mode', { simple: true }) as string,
+        synchronous: levels[db.pragma('synchronous', { simple: true }) as number] ?? 'full',
+        busyTimeoutMs: db.pragma('busy_timeout', { simple: true }) as number,
+        schemaVersion: db.pragma('user_version', { simple: true }) as number,
+      };
+    },
     append:
       (streamId, events, { expected }) =>
       () =>
@@ -446,7 +474,11 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
       }
     },
     rebuildReadModel: (onProgress) =>
-      rebuildSqliteReadModel({ db, projection, write, ensureOpen, eventsAfter }, onProgress),
+      rebuildSqliteReadModel(
+        { db, projection, write, ensureOpen, eventsAfter },
+        onProgress,
+        rebuildBatchSize,
+      ),
     async close() {
       if (closed) return;
       // Commands already accepted are committed before the connection goes.

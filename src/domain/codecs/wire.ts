@@ -15,16 +15,7 @@ import {
   type PageJob,
   type ResourceArchiveStatus,
 } from '../model.js';
-import {
-  DateFromISOString,
-  Id,
-  LongText,
-  Name,
-  ShortText,
-  boundedString,
-  intIn,
-  oneOf,
-} from './decode.js';
+import { DateFromISOString, Id, LongText, Name, ShortText, boundedString, intIn, oneOf } from './decode.js';
 
 /** `createdById` -> `created_by_id`, at the type level. Digits stay where they are (`sha256`). */
 export type SnakeCase<S extends string> = S extends `${infer Head}${infer Rest}`
@@ -82,7 +73,10 @@ export const wireObject =
       },
       (a) =>
         Object.fromEntries(
-          members.map(([key, wireKey, codec]) => [wireKey, codec.encode((a as Record<string, unknown>)[key])]),
+          members.map(([key, wireKey, codec]) => [
+            wireKey,
+            codec.encode((a as Record<string, unknown>)[key]),
+          ]),
         ) as WireOf<F>,
     );
   };

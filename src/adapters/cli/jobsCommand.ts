@@ -1,0 +1,98 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { PageJob } from '../../domain/dto.js';
+import { jobStatusNames } from '../../domain/JobStatusName.js';
+import { currentArchiveStatus, currentStatus, type Job } from '../../domain/model.js';
+import { defineCommand } from './defineCommand.js';
+import { formatTable } from './formatTable.js';
+import { jobErrorFailure } from './jobErrorFailure.js';
+import { storeUrlOf, withLedger } from './openCommandStore.js';
+import { choiceOption, integerOption } from './parseArgs.js';
+
+/** `2026-03-01T12:00:00.000Z` -> `2026-03-01 12:00:00`: the table says the times are UTC once, in its header. */
+export const utcTime = (date: Date): string => date.toISOString().replace('T', ' ').slice(0, 19);
+
+const row = (job: Job): string[] => [
+  job.id,
+  currentStatus(job),
+  utcTime(job.created),
+  job.function.name ?? job.function.id,
+  job.agentId ?? '-',
+  currentArchiveStatus(job) === 'Archived' ? 'yes' : 'no',
+];
+
+export const jobsCommand = defineCommand({
+  command: 'jobs',
+  summary: 'list jobs as a table, or as the PageJob wire JSON',
+  usage: `Usage: jobledger jobs [--status S] [--page P] [--size N] [--archive-status A] [--json] [--store URL]
+
+Lists the jobs of every tenant (as the system principal), newest first.
+  --status S           only jobs in status S: ${jobStatusNames.join(', ')}
+  --page P             the page, from 1 (default 1)
+  --size N             jobs per page, 1 to 100 (default 10)
+  --archive-status A   active (default), archived or all
+  --json               print the page as the PageJob wire JSON (snake_case), for programs
+  --store URL          the store (default: JOBLEDGER_STORE, else sqlite:./jobledger.db)
+`,
+  options: {
+    status: { type: 'string' },
+    page: { type: 'string' },
+    size: { type: 'string' },
+    'archive-status': { type: 'string' },
+    json: { type: 'boolean' },
+    store: { type: 'string' },
+  },
+  run: async ({ values }, io) => {
+    const status = values.status === undefined ? E.right(undefined) : choiceOption('status', values.status, jobStatusNames);
+    if (E.isLeft(status)) return status.left;
+    const page = integerOption('page', values.page ?? '1', 1, 1_000_000);
+    if (E.isLeft(page)) return page.left;
+    const size = integerOption('size', values.size ?? '10', 1, 100);
+    if (E.isLeft(size)) return size.left;
+    const archiveStatus = choiceOption('archive-status', values['archive-status'] ?? 'active', [
+      'active',
+      'archived',
+      'all',
+    ] as const);
+    if (E.isLeft(archiveStatus)) return archiveStatus.left;
+    const url = storeUrlOf(values.store, io);
+    return withLedger(url, io, { mustExist: true }, async (ledger) => {
+      const listed = await ledger.system.listJobs({
+        page: page.right,
+        size: size.right,
+        archiveStatus: archiveStatus.right,
+        ...(status.right !== undefined && { status: status.right }),
+      })();
+      if (E.isLeft(listed)) return jobErrorFailure(listed.left, 'listing jobs');
+      const result = listed.right;
+      if (values.json === true) {
+        io.stdout.write(`${PageJob.toJson(result)}\n`);
+        return 0;
+      }
+      if (result.items.length === 0) {
+        const filter = `${status.right === undefined ? '' : `status ${status.right}, `}archive status ${archiveStatus.right}`;
+        io.stdout.write(
+          result.total === 0
+            ? `no jobs match (${filter}) in ${url}\n`
+            : `page ${result.page} is past the last page (${result.pages}) of ${result.total} jobs; try --page ${result.pages}\n`,
+        );
+        return 0;
+      }
+      io.stdout.write(
+        formatTable(
+          [
+            { header: 'id' },
+            { header: 'status' },
+            { header: 'created (UTC)' },
+            { header: 'function', maxWidth: 32 },
+            { header: 'agent', maxWidth: 24 },
+            { header: 'archived' },
+          ],
+          result.items.map(row),
+        ),
+      );
+      const more = result.page < result.pages ? `; --page ${result.page + 1} for more` : '';
+      io.stdout.write(`page ${result.page} of ${result.pages}, ${result.total} jobs${more}\n`);
+      return 0;
+    });
+  },
+});

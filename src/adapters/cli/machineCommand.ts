@@ -1,0 +1,47 @@
+import { jobMachine } from '../../domain/jobMachine.js';
+import { jobStatusNames } from '../../domain/JobStatusName.js';
+import { transitionTable, type TransitionTable } from '../../domain/transitionTable.js';
+import { defineCommand } from './defineCommand.js';
+import { choiceOption } from './parseArgs.js';
+import * as E from 'fp-ts/lib/Either.js';
+
+/**
+ * The status machine as a Mermaid `stateDiagram-v2`, drawn from the derived table (so the diagram can never
+ * disagree with what the ledger enforces): the initial state, every edge, and the terminal states.
+ *
+ * @example
+ * machineAsMermaid(transitionTable, 'Created'); // "stateDiagram-v2\n    [*] --> Created\n    Created --> Pending\n..."
+ */
+export const machineAsMermaid = (table: TransitionTable, initial: string): string => {
+  const lines = ['stateDiagram-v2', `    [*] --> ${initial}`];
+  for (const from of jobStatusNames) for (const to of table[from]) lines.push(`    ${from} --> ${to}`);
+  for (const from of jobStatusNames) if (table[from].length === 0) lines.push(`    ${from} --> [*]`);
+  return `${lines.join('\n')}\n`;
+};
+
+const initialStatus = (): string => {
+  const initial = jobMachine.config.initial;
+  return typeof initial === 'string' ? initial : jobStatusNames[0]!;
+};
+
+export const machineCommand = defineCommand({
+  command: 'machine',
+  summary: 'print the job status machine (Mermaid diagram or JSON)',
+  usage: `Usage: jobledger machine [--format mermaid|json]
+
+Prints the job status machine, derived from the machine the ledger enforces.
+  --format mermaid   a Mermaid stateDiagram-v2 (default); paste it into Markdown between \`\`\`mermaid fences
+  --format json      the transition table: { "<from>": ["<to>", ...], ... }
+`,
+  options: { format: { type: 'string' } },
+  run: async ({ values }, io) => {
+    const format = choiceOption('format', values.format ?? 'mermaid', ['mermaid', 'json'] as const);
+    if (E.isLeft(format)) return format.left;
+    io.stdout.write(
+      format.right === 'json'
+        ? `${JSON.stringify(transitionTable, null, 2)}\n`
+        : machineAsMermaid(transitionTable, initialStatus()),
+    );
+    return 0;
+  },
+});

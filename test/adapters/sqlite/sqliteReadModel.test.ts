@@ -1,0 +1,167 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { memoryEventStore } from '../../../src/adapters/memory/memoryEventStore.js';
+import { sqliteEventStore, type SqliteEventStore } from '../../../src/adapters/sqlite/sqliteEventStore.js';
+import type { Principal } from '../../../src/domain/principal.js';
+import type { JobListQuery } from '../../../src/projections/jobListProjection.js';
+import type { ProjectedEventStore, ReadModelStore } from '../../../src/projections/ReadModelStore.js';
+import { jobScenario, playScenario, scenarioStart } from './jobScenario.js';
+import { tempDatabases } from './tempDatabase.js';
+
+const viewers: Principal[] = [
+  { kind: 'system', id: 'system' },
+  { kind: 'user', id: 'u-alice', tenantId: 't1' },
+  { kind: 'user', id: 'u-bob', tenantId: 't1', email: 'bob@example.com' },
+  { kind: 'user', id: 'u-dave', tenantId: 't1', email: 'dave@EXAMPLE.com' },
+  { kind: 'user', id: 'u-carol', tenantId: 't2' },
+  { kind: 'user', id: 'u-root', tenantId: 't1', roles: ['administrator'] },
+  { kind: 'user', id: 'u-stranger', tenantId: 't3', roles: ['administrator'] },
+  { kind: 'agent', id: 'agent-7', tenantId: 't1', poolIds: ['pool-a'] },
+  { kind: 'agent', id: 'agent-8', tenantId: 't1' },
+  { kind: 'agent', id: 'agent-9', tenantId: 't2', poolIds: ['pool-a', 'pool-b'] },
+  { kind: 'agent', id: 'agent-5', tenantId: 't1' },
+];
+
+const base: JobListQuery = { page: 1, size: 10, archiveStatus: 'active', sort: '-created' };
+const queries: JobListQuery[] = [
+  base,
+  { ...base, sort: 'created' },
+  { ...base, page: 2, size: 4 },
+  { ...base, page: 50 },
+  { ...base, size: 100, archiveStatus: 'all' },
+  { ...base, archiveStatus: 'archived', sort: 'created' },
+  { ...base, status: 'Pending', archiveStatus: 'all' },
+  { ...base, status: 'Completed' },
+  { ...base, agentId: 'agent-8', archiveStatus: 'all' },
+  { ...base, assignedAgentId: 'agent-7' },
+  { ...base, assignedAgentPoolId: 'pool-a', archiveStatus: 'all' },
+  { ...base, modelId: 'm-2', size: 3, page: 2 },
+  { ...base, createdById: 'u-carol' },
+  { ...base, functionId: 'fn-2', sort: 'created' },
+  {
+    ...base,
+    createdAfter: new Date(scenarioStart.getTime() + 3 * 60_000),
+    createdBefore: new Date(scenarioStart.getTime() + 9 * 60_000),
+    archiveStatus: 'all',
+  },
+];
+
+describe('the SQLite read model answers like the memory read model', () => {
+  const databases = tempDatabases();
+  const memory = memoryEventStore();
+  let sqlite: SqliteEventStore;
+
+  beforeAll(async () => {
+    sqlite = sqliteEventStore({ file: databases.file() });
+    const appends = jobScenario(60);
+    await playScenario(memory, appends);
+    await playScenario(sqlite, appends);
+  });
+  afterAll(async () => {
+    await sqlite.close();
+    await memory.close();
+    databases.cleanup();
+  });
+
+  it('holds the same jobs, rows and checkpoint', async () => {
+    const expected = await memory.readModel.dump();
+    expect(expected.jobs.length).toBe(60);
+    expect(await sqlite.readModel.dump()).toEqual(expected);
+  });
+
+  it('gives every job the same state, with dates as Dates', async () => {
+    for (const { row } of (await memory.readModel.dump()).jobs) {
+      const state = await sqlite.readModel.getJob(row.jobId);
+      expect(state).toEqual(await memory.readModel.getJob(row.jobId));
+      expect(state!.job!.created).toBeInstanceOf(Date);
+    }
+    expect(await sqlite.readModel.getJob('nope')).toBeUndefined();
+  });
+
+  it('lists the same pages for every viewer and query', async () => {
+    for (const viewer of viewers) {
+      for (const query of queries) {
+        const label = `${viewer.id} ${JSON.stringify(query)}`;
+        expect(await sqlite.readModel.listJobs(query, viewer), label).toEqual(
+          await memory.readModel.listJobs(query, viewer),
+        );
+      }
+    }
+  });
+
+  it('walks the same keyset pages in both sort orders', async () => {
+    for (const viewer of viewers) {
+      for (const sort of ['created', '-created'] as const) {
+        const walk = async (model: ReadModelStore) => {
+          const pages: string[][] = [];
+          let query: JobListQuery = { ...base, size: 7, sort, archiveStatus: 'all' };
+          for (;;) {
+            const page = await model.listJobs(query, viewer);
+            pages.push(page.items.map((j) => j.id));
+            if (page.nextCursor === null) return pages;
+            const cursor = JSON.parse(Buffer.from(page.nextCursor, 'base64url').toString()) as string[];
+            query = { ...query, cursor: { created: cursor[0]!, id: cursor[1]!, sort } };
+          }
+        };
+        const pages = await walk(sqlite.readModel);
+        expect(pages, `${viewer.id} ${sort}`).toEqual(await walk(memory.readModel));
+        if (viewer.kind === 'system') expect(pages.flat()).toHaveLength(60);
+      }
+    }
+  });
+
+  it('offers the same claim candidates, oldest first', async () => {
+    const agents = [
+      { id: 'agent-7', tenantId: 't1', poolIds: ['pool-a'] },
+      { id: 'agent-8', tenantId: 't1' },
+      { id: 'agent-9', tenantId: 't2', poolIds: ['pool-b'] },
+    ];
+    for (const agent of agents) {
+      for (const functionIds of [undefined, [], ['fn-2'], ['fn-1', 'fn-2']]) {
+        const expected = await memory.readModel.claimCandidates(agent, functionIds, 50);
+        expect(await sqlite.readModel.claimCandidates(agent, functionIds, 50)).toEqual(expected);
+      }
+    }
+    expect(await sqlite.readModel.claimCandidates(agents[1]!, undefined, 2)).toEqual(
+      await memory.readModel.claimCandidates(agents[1]!, undefined, 2),
+    );
+  });
+
+  it('finds the same expired leases', async () => {
+    for (const minutes of [0, 10, 15, 30, 60]) {
+      const now = new Date(scenarioStart.getTime() + minutes * 60_000);
+      const expected = [...(await memory.readModel.expiredLeases(now, 1000))].sort();
+      expect([...(await sqlite.readModel.expiredLeases(now, 1000))].sort(), `${minutes} min`).toEqual(expected);
+    }
+  });
+});
+
+describe('the SQLite read model as a port', () => {
+  const databases = tempDatabases();
+  const stores: ProjectedEventStore[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+  afterAll(() => databases.cleanup());
+
+  it('apply skips what it has seen, so feeding the log twice changes nothing', async () => {
+    const memory = memoryEventStore();
+    const sqlite = sqliteEventStore({ file: databases.file() });
+    stores.push(memory, sqlite);
+    await playScenario(memory, jobScenario(20, 3));
+    const events = [];
+    for await (const e of memory.readAll()) events.push(e);
+    await sqlite.readModel.apply(events.slice(0, 30));
+    await sqlite.readModel.apply(events);
+    await sqlite.readModel.apply(events.slice(10, 40));
+    expect(await sqlite.readModel.checkpoint()).toBe(String(events.length));
+    expect(await sqlite.readModel.dump()).toEqual(await memory.readModel.dump());
+  });
+
+  it('reset forgets everything', async () => {
+    const sqlite = sqliteEventStore({ file: databases.file() });
+    stores.push(sqlite);
+    await playScenario(sqlite, jobScenario(5, 4));
+    await sqlite.readModel.reset();
+    expect(await sqlite.readModel.dump()).toEqual({ checkpoint: null, jobs: [] });
+  });
+});

@@ -1,0 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { quickstart } from '../examples/quickstart.js';
+
+describe('the README examples run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobledger-example-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('quickstart completes a job and pollJob answers Completed', async () => {
+    expect(await quickstart('memory:')).toEqual({ _tag: 'Right', right: 'Completed' });
+  });
+});
