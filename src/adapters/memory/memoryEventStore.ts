@@ -10,6 +10,7 @@ import {
 import type { StoredEvent } from '../../domain/storedEvent.js';
 import type { ProjectedEventStore } from '../../projections/ReadModelStore.js';
 import { emptyTip, sealEvents } from '../sealEvents.js';
+import { deepFreeze } from './deepFreeze.js';
 import { memoryReadModel } from './memoryReadModel.js';
 
 /** Parses a memory position (a decimal count); undefined means "from the start". */
@@ -46,7 +47,7 @@ export const memoryEventStore = (): ProjectedEventStore => {
     const last = stream[stream.length - 1];
     const tip = last === undefined ? emptyTip : { version: last.version, hash: last.metadata.hash };
     const base = all.length;
-    const sealed = sealEvents(streamId, tip, events, (i) => String(base + i + 1));
+    const sealed = deepFreeze(sealEvents(streamId, tip, events, (i) => String(base + i + 1)));
     stream.push(...sealed);
     streams.set(streamId, stream);
     all.push(...sealed);

@@ -1,6 +1,7 @@
 import type { JobState } from '../../domain/jobState.js';
 import type { StoredEvent } from '../../domain/storedEvent.js';
 import { relationOf } from '../../domain/policy.js';
+import { deepFreeze } from './deepFreeze.js';
 import { projectJobEvent } from '../../projections/applyToReadModel.js';
 import {
   claimableBy,
@@ -34,7 +35,7 @@ export const memoryReadModel = (): ReadModelStore & { applySync(events: readonly
       const next = projectJobEvent(jobId === undefined ? undefined : jobs.get(jobId)?.state, event);
       if (next !== undefined) {
         const row = jobListRow(next.state);
-        if (row !== undefined) jobs.set(next.jobId, { state: next.state, row });
+        if (row !== undefined) jobs.set(next.jobId, deepFreeze({ state: next.state, row }));
       }
       checkpoint = position;
     }

@@ -1,0 +1,288 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import type { JobLedger } from '../../app/createJobLedger.js';
+import type { JobLedgerSession } from '../../app/JobLedgerSession.js';
+import type { JobError } from '../../domain/errors.js';
+import { isTerminalStatus, jobStatusNames, type JobStatusName } from '../../domain/JobStatusName.js';
+import { currentStatus, isNoJobResponse, type Job } from '../../domain/model.js';
+import type { OffsetClock } from './offsetClock.js';
+import { seededRandom } from './seededRandom.js';
+
+/** How much traffic to simulate. */
+export interface TrafficOptions {
+  readonly jobs: number;
+  readonly agents: number;
+  /** The same seed gives the same choices (crashes, failures, archives). */
+  readonly seed: number;
+  /** The ledger's lease; the clock skips past it to expire the leases of crashed agents. */
+  readonly leaseMs: number;
+  readonly onProgress?: (progress: TrafficProgress) => void;
+}
+
+export interface TrafficProgress {
+  readonly created: number;
+  /** Jobs of this run in a terminal status. */
+  readonly finished: number;
+  readonly total: number;
+}
+
+/** What happened, counted per kind. */
+export interface TrafficOutcome {
+  /** The jobs of this run by their status at the end. */
+  readonly statuses: Readonly<Record<JobStatusName, number>>;
+  readonly drafts: number;
+  readonly crashes: number;
+  readonly releases: number;
+  readonly leasesExpired: { readonly toPending: number; readonly toUnknown: number };
+  readonly lateReports: number;
+  readonly requeued: number;
+  readonly archived: number;
+  readonly restored: number;
+  readonly comments: number;
+  readonly rounds: number;
+}
+
+const tenantId = 't-demo';
+const pool = 'pool-gpu';
+const functions = [
+  { id: 'fn-render', name: 'render-scene', versionName: 'v3' },
+  { id: 'fn-train', name: 'train-adapter', versionName: 'v12' },
+  { id: 'fn-score', name: 'score-batch', versionName: 'v1' },
+  { id: 'fn-transcode', name: 'transcode-video', versionName: 'v7' },
+];
+const crashPoints = ['Claimed', 'Validating', 'Running', 'Uploading'] as const;
+type CrashPoint = (typeof crashPoints)[number];
+
+/** A ledger call refused: the simulation stops and answers this error. */
+class Refused {
+  constructor(readonly error: JobError) {}
+}
+
+/** Resolves waiters when new work appears, so idle agents do not spin. */
+const workSignal = () => {
+  let wake: () => void = () => undefined;
+  let next = new Promise<void>((resolve) => (wake = resolve));
+  return {
+    wait: () => next,
+    notify: () => {
+      const done = wake;
+      next = new Promise<void>((resolve) => (wake = resolve));
+      done();
+    },
+  };
+};
+
+/**
+ * Simulates a day of work in the ledger, in-process: three users create jobs (a few as drafts, some of those
+ * canceled), `agents` agents claim them concurrently and validate, run, upload and complete or fail them. Some
+ * agents "crash" holding a job; the clock then skips past the lease and `expireLeases` moves those jobs back to
+ * Pending (not started) or to Unknown (started), where the agent reports late or the owner requeues or cancels.
+ * Finally the owners comment on some failures and archive (and restore) some finished jobs.
+ * Rounds repeat until every job of the run is terminal; from the third round on nobody crashes.
+ *
+ * @example
+ * const outcome = await simulateJobTraffic(ledger, clock, { jobs: 200, agents: 4, seed: 1, leaseMs: 60_000 });
+ */
+export const simulateJobTraffic = async (
+  ledger: JobLedger,
+  clock: OffsetClock,
+  options: TrafficOptions,
+): Promise<E.Either<JobError, TrafficOutcome>> => {
+  const { jobs: total, agents: agentCount, leaseMs } = options;
+  const random = seededRandom(options.seed);
+  const chance = (p: number) => random() < p;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+
+  const users = ['u-ada', 'u-grace', 'u-linus'].map((id) =>
+    ledger.as({ kind: 'user', id, tenantId, email: `${id.slice(2)}@example.com` }),
+  );
+  const agents = Array.from({ length: agentCount }, (_, i) =>
+    ledger.as({ kind: 'agent', id: `agent-${i + 1}`, tenantId, poolIds: [pool] }),
+  );
+
+  const status = new Map<string, JobStatusName>();
+  const owner = new Map<string, JobLedgerSession>();
+  const released = new Set<string>();
+  let created = 0;
+  let finished = 0;
+  const counts = {
+    drafts: 0,
+    crashes: 0,
+    releases: 0,
+    lateReports: 0,
+    requeued: 0,
+    archived: 0,
+    restored: 0,
+    comments: 0,
+    toPending: 0,
+    toUnknown: 0,
+  };
+  let crashRate = 0.06;
+  let creating = true;
+  const work = workSignal();
+
+  const progress = () => options.onProgress?.({ created, finished, total });
+  const track = (jobId: string, to: JobStatusName) => {
+    const from = status.get(jobId);
+    status.set(jobId, to);
+    if (isTerminalStatus(to) && (from === undefined || !isTerminalStatus(from))) {
+      finished++;
+      progress();
+    }
+  };
+  const must = async <T>(task: TE.TaskEither<JobError, T>): Promise<T> => {
+    const result = await task();
+    if (E.isLeft(result)) throw new Refused(result.left);
+    return result.right;
+  };
+  const tracked = async (task: TE.TaskEither<JobError, Job>): Promise<Job> => {
+    const job = await must(task);
+    track(job.id, currentStatus(job));
+    return job;
+  };
+
+  const createJobs = async (user: JobLedgerSession, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const fn = pick(functions);
+      const draft = chance(0.06);
+      const job = await tracked(
+        user.createJob({
+          function: fn,
+          file: {
+            name: `params-${created + 1}.json`,
+            extension: 'json',
+            mime: 'application/json',
+            size: 200 + Math.floor(random() * 4000),
+          },
+          ...(chance(0.5) && { modelId: pick(['model-llama-3-8b', 'model-whisper-large', 'model-sdxl']) }),
+          ...(chance(0.1) && { assignedAgentPoolId: pool }),
+          ...(draft && { draft: true }),
+        }),
+      );
+      owner.set(job.id, user);
+      created++;
+      if (draft) {
+        counts.drafts++;
+        if (chance(0.3)) await tracked(user.cancelJob(job.id, { message: 'draft discarded' }));
+        else await tracked(user.submitJob(job.id));
+      }
+      progress();
+      work.notify();
+    }
+  };
+
+  /** What an agent does with a job it claimed; `crashAt` is where it dies holding the job, if it does. */
+  const runJob = async (agent: JobLedgerSession, job: Job, crashAt: CrashPoint | undefined) => {
+    const id = job.id;
+    const report = (to: JobStatusName, message: string) =>
+      tracked(agent.updateStatus(id, { status: to, message }));
+    if (crashAt === 'Claimed') return void counts.crashes++;
+    if (!released.has(id) && chance(0.03)) {
+      released.add(id);
+      counts.releases++;
+      await report('Pending', 'agent draining for maintenance: job given back');
+      work.notify();
+      return;
+    }
+    await report('Validating', 'checking parameters and model');
+    if (crashAt === 'Validating') return void counts.crashes++;
+    if (chance(0.07)) return void (await report('Failed', 'invalid parameters: "steps" must be at most 500'));
+    await report('Running', `running ${job.function.name ?? job.function.id}`);
+    if (chance(0.3)) await must(agent.heartbeat(id));
+    if (crashAt === 'Running') return void counts.crashes++;
+    if (chance(0.05)) return void (await report('Failed', 'function exited with code 137 (out of memory)'));
+    if (chance(0.8)) {
+      await report('Uploading', 'uploading the result file');
+      if (crashAt === 'Uploading') return void counts.crashes++;
+    }
+    await report('Completed', 'result uploaded');
+  };
+
+  const agentLoop = async (agent: JobLedgerSession) => {
+    for (;;) {
+      const next = work.wait();
+      const claimed = await must(agent.getJobForAgent());
+      if (isNoJobResponse(claimed)) {
+        if (!creating) return;
+        await next;
+        continue;
+      }
+      track(claimed.id, currentStatus(claimed));
+      await runJob(agent, claimed, chance(crashRate) ? pick(crashPoints) : undefined);
+    }
+  };
+
+  /** The leases of crashed agents run out; the jobs move on, and the ones in Unknown get resolved. */
+  const expireLeases = async () => {
+    const expired = await must(ledger.expireLeases(clock.skip(leaseMs + 1000)));
+    for (const lease of expired) {
+      track(lease.jobId, lease.to);
+      if (lease.to === 'Pending') {
+        counts.toPending++;
+        continue;
+      }
+      counts.toUnknown++;
+      const user = owner.get(lease.jobId)!;
+      if (lease.agentId !== null && chance(0.4)) {
+        // The agent restarts, finds the result it had produced, and reports late: Unknown -> Completed.
+        const agent = ledger.as({ kind: 'agent', id: lease.agentId, tenantId, poolIds: [pool] });
+        await tracked(
+          agent.updateStatus(lease.jobId, { status: 'Completed', message: 'late report after a restart' }),
+        );
+        counts.lateReports++;
+      } else if (chance(0.8)) {
+        await tracked(
+          user.updateStatus(lease.jobId, { status: 'Pending', message: 'requeued after the agent was lost' }),
+        );
+        counts.requeued++;
+      } else {
+        await tracked(user.cancelJob(lease.jobId, { message: 'canceled: the outcome of the lost run is unknown' }));
+      }
+    }
+    return expired.length;
+  };
+
+  const tidyUp = async (user: JobLedgerSession) => {
+    for (const [jobId, jobOwner] of owner) {
+      if (jobOwner !== user) continue;
+      const s = status.get(jobId)!;
+      if (s === 'Failed' && chance(0.2)) {
+        await must(user.addComment(jobId, { content: 'looking into this failure' }));
+        counts.comments++;
+      }
+      if (isTerminalStatus(s) && chance(0.25)) {
+        await must(user.archiveJob(jobId, { reason: 'finished work, cleaned up' }));
+        counts.archived++;
+        if (chance(0.1)) {
+          await must(user.restoreJob(jobId, { reason: 'needed again for a report' }));
+          counts.restored++;
+        }
+      }
+    }
+  };
+
+  let rounds = 0;
+  try {
+    const perUser = users.map((_, i) => Math.floor(total / users.length) + (i < total % users.length ? 1 : 0));
+    const creators = Promise.all(users.map((user, i) => createJobs(user, perUser[i]!))).finally(() => {
+      creating = false;
+      work.notify();
+    });
+    for (;;) {
+      rounds++;
+      await Promise.all([...agents.map(agentLoop), ...(rounds === 1 ? [creators] : [])]);
+      const moved = await expireLeases();
+      if (moved === 0) break;
+      crashRate = rounds >= 2 ? 0 : crashRate / 2;
+    }
+    await Promise.all(users.map(tidyUp));
+  } catch (error) {
+    if (error instanceof Refused) return E.left(error.error);
+    throw error;
+  }
+
+  const statuses = Object.fromEntries(jobStatusNames.map((s) => [s, 0])) as Record<JobStatusName, number>;
+  for (const s of status.values()) statuses[s]++;
+  const { toPending, toUnknown, ...rest } = counts;
+  return E.right({ statuses, ...rest, leasesExpired: { toPending, toUnknown }, rounds });
+};
