@@ -1,10 +1,7 @@
+import { StatusName, Relation, SubjectType } from './vocabulary.js';
 import * as t from 'io-ts';
-import { jobStatusNames, type JobStatusName } from '../JobStatusName.js';
 import { Id, LongText, Name, ShortText, boundedString, intIn, oneOf } from './decode.js';
 
-const StatusName = oneOf<JobStatusName>('JobStatusName', jobStatusNames);
-const Relation = oneOf('AccessRelation', ['viewer', 'editor', 'owner', 'administrator'] as const);
-const SubjectType = oneOf('AccessSubjectType', ['user', 'agent', 'email'] as const);
 const Iso = boundedString('ISODate', 64, 1);
 
 export const FunctionVersionData = t.intersection([

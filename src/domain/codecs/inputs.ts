@@ -1,5 +1,5 @@
+import { StatusName, Relation, SubjectType } from './vocabulary.js';
 import * as t from 'io-ts';
-import { jobStatusNames, type JobStatusName } from '../JobStatusName.js';
 import {
   DateFromISOString,
   Id,
@@ -13,9 +13,6 @@ import {
 } from './decode.js';
 import { FunctionVersionData, JobFileData } from './events.js';
 
-const StatusName = oneOf<JobStatusName>('JobStatusName', jobStatusNames);
-const Relation = oneOf('AccessRelation', ['viewer', 'editor', 'owner', 'administrator'] as const);
-const SubjectType = oneOf('AccessSubjectType', ['user', 'agent', 'email'] as const);
 const Email = new t.Type<string, string, unknown>(
   'Email',
   (u): u is string => typeof u === 'string' && /^[^\s@]{1,64}@[^\s@]{1,255}$/.test(u),

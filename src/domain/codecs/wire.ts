@@ -1,5 +1,5 @@
+import { StatusName, ArchiveStatusName, Relation, SubjectType } from './vocabulary.js';
 import * as t from 'io-ts';
-import { jobStatusNames, type JobStatusName } from '../JobStatusName.js';
 import {
   isNoJobResponse,
   type AccessRelationship,
@@ -15,7 +15,7 @@ import {
   type PageJob,
   type ResourceArchiveStatus,
 } from '../model.js';
-import { DateFromISOString, Id, LongText, Name, ShortText, boundedString, intIn, oneOf } from './decode.js';
+import { DateFromISOString, Id, LongText, Name, ShortText, boundedString, intIn } from './decode.js';
 
 /** `createdById` -> `created_by_id`, at the type level. Digits stay where they are (`sha256`). */
 export type SnakeCase<S extends string> = S extends `${infer Head}${infer Rest}`
@@ -93,10 +93,6 @@ export const nullable = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A | null, O
     (a) => (a === null ? null : codec.encode(a)),
   );
 
-const StatusName = oneOf<JobStatusName>('JobStatusName', jobStatusNames);
-const ArchiveStatusName = oneOf('ArchiveStatusName', ['Active', 'Archived'] as const);
-const Relation = oneOf('AccessRelation', ['viewer', 'editor', 'owner', 'administrator'] as const);
-const SubjectType = oneOf('AccessSubjectType', ['user', 'agent', 'email'] as const);
 const Count = intIn('Count', 0, Number.MAX_SAFE_INTEGER);
 const Positive = intIn('PositiveInteger', 1, Number.MAX_SAFE_INTEGER);
 
