@@ -28,6 +28,7 @@ export const usageFailure = (what: string, todo: string): CliFailure => ({
   exitCode: 2,
 });
 
+/** True when `value` is a {@link CliFailure} (and not an exit code). */
 export const isCliFailure = (value: unknown): value is CliFailure =>
   typeof value === 'object' && value !== null && (value as { _tag?: unknown })._tag === 'CliFailure';
 

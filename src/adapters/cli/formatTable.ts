@@ -20,7 +20,10 @@ const clean = (cell: string, maxWidth: number | undefined): string => {
  * formatTable([{ header: 'status' }, { header: 'jobs', align: 'right' }], [['Completed', '12']]);
  * // "status     jobs\nCompleted    12\n"
  */
-export const formatTable = (columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string => {
+export const formatTable = (
+  columns: readonly TableColumn[],
+  rows: readonly (readonly string[])[],
+): string => {
   const cells = [
     columns.map((c) => c.header),
     ...rows.map((row) => columns.map((c, i) => clean(row[i] ?? '', c.maxWidth))),

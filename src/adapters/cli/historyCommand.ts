@@ -20,21 +20,27 @@ export const describeEvent = (event: JobEvent): { status: string; message: strin
     case 'JobStatusChanged': {
       const { from, to, message, reason, agentId } = event.data;
       const said = message ?? (reason === 'claim' && agentId !== undefined ? `claimed by ${agentId}` : '');
-      return {
-        status: `${from} -> ${to}`,
-        message: [said, reason === undefined || said.startsWith('claimed') ? '' : `(${reason})`]
-          .filter((s) => s !== '')
-          .join(' '),
-      };
+      // A claim says so already, and a report is what most changes are; the other reasons explain the move.
+      const why = reason === undefined || reason === 'claim' || reason === 'report' ? '' : `(${reason})`;
+      return { status: `${from} -> ${to}`, message: [said, why].filter((text) => text !== '').join(' ') };
     }
     case 'JobLeaseRenewed':
-      return { status: '', message: `lease of ${event.data.agentId} renewed until ${event.data.leaseExpiresAt}` };
+      return {
+        status: '',
+        message: `lease of ${event.data.agentId} renewed until ${event.data.leaseExpiresAt}`,
+      };
     case 'JobAgentAssigned':
       return { status: '', message: `assigned to agent ${event.data.agentId}` };
     case 'JobArchived':
-      return { status: '', message: `archived${event.data.reason === undefined ? '' : `: ${event.data.reason}`}` };
+      return {
+        status: '',
+        message: `archived${event.data.reason === undefined ? '' : `: ${event.data.reason}`}`,
+      };
     case 'JobRestored':
-      return { status: '', message: `restored${event.data.reason === undefined ? '' : `: ${event.data.reason}`}` };
+      return {
+        status: '',
+        message: `restored${event.data.reason === undefined ? '' : `: ${event.data.reason}`}`,
+      };
     case 'JobPropertiesUpdated':
       return { status: '', message: `set ${Object.keys(event.data).join(', ')}` };
     case 'JobCommentAdded':
@@ -71,6 +77,12 @@ const timelineRow = (event: StoredEvent): string[] => {
 
 const isoTime = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/**
+ * `jobledger history <jobId>`: the audit timeline of one job, or its stored events as JSON.
+ *
+ * @example
+ * await historyCommand(['6f1c…', '--as-of', '2026-03-01T12:00:00Z'], io);
+ */
 export const historyCommand = defineCommand({
   command: 'history',
   summary: "print a job's audit timeline: every event, who, when, and its hash",
@@ -87,7 +99,10 @@ Prints the audit timeline of one job: version, time, event type, status change, 
   run: async ({ values, positionals }, io) => {
     const jobId = positionals[0];
     if (jobId === undefined)
-      return usageFailure('history needs a job id', 'run jobledger jobs to list the ids, then jobledger history <jobId>');
+      return usageFailure(
+        'history needs a job id',
+        'run jobledger jobs to list the ids, then jobledger history <jobId>',
+      );
     const asOfText = values['as-of'];
     if (asOfText !== undefined && (!isoTime.test(asOfText) || Number.isNaN(new Date(asOfText).getTime()))) {
       return usageFailure(
@@ -100,7 +115,10 @@ Prints the audit timeline of one job: version, time, event type, status change, 
       const history = await ledger.system.history(jobId, asOfText === undefined ? {} : { asOf: asOfText })();
       if (E.isLeft(history)) {
         return history.left._tag === 'NotFound'
-          ? cliFailure(`job ${jobId} not found in ${url}`, 'list the ids with jobledger jobs --archive-status all')
+          ? cliFailure(
+              `job ${jobId} not found in ${url}`,
+              'list the ids with jobledger jobs --archive-status all',
+            )
           : jobErrorFailure(history.left, `history of job ${jobId}`);
       }
       const events = history.right;

@@ -20,6 +20,12 @@ const row = (job: Job): string[] => [
   currentArchiveStatus(job) === 'Archived' ? 'yes' : 'no',
 ];
 
+/**
+ * `jobledger jobs`: one page of jobs as a table, or as the exact `PageJob` wire JSON with `--json`.
+ *
+ * @example
+ * await jobsCommand(['--status', 'Failed', '--json'], io);
+ */
 export const jobsCommand = defineCommand({
   command: 'jobs',
   summary: 'list jobs as a table, or as the PageJob wire JSON',
@@ -42,7 +48,10 @@ Lists the jobs of every tenant (as the system principal), newest first.
     store: { type: 'string' },
   },
   run: async ({ values }, io) => {
-    const status = values.status === undefined ? E.right(undefined) : choiceOption('status', values.status, jobStatusNames);
+    const status =
+      values.status === undefined
+        ? E.right(undefined)
+        : choiceOption('status', values.status, jobStatusNames);
     if (E.isLeft(status)) return status.left;
     const page = integerOption('page', values.page ?? '1', 1, 1_000_000);
     if (E.isLeft(page)) return page.left;

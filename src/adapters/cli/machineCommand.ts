@@ -1,9 +1,9 @@
+import * as E from 'fp-ts/lib/Either.js';
 import { jobMachine } from '../../domain/jobMachine.js';
 import { jobStatusNames } from '../../domain/JobStatusName.js';
 import { transitionTable, type TransitionTable } from '../../domain/transitionTable.js';
 import { defineCommand } from './defineCommand.js';
 import { choiceOption } from './parseArgs.js';
-import * as E from 'fp-ts/lib/Either.js';
 
 /**
  * The status machine as a Mermaid `stateDiagram-v2`, drawn from the derived table (so the diagram can never
@@ -24,6 +24,7 @@ const initialStatus = (): string => {
   return typeof initial === 'string' ? initial : jobStatusNames[0]!;
 };
 
+/** `jobledger machine`: the status machine as Mermaid (default) or as the JSON transition table. */
 export const machineCommand = defineCommand({
   command: 'machine',
   summary: 'print the job status machine (Mermaid diagram or JSON)',

@@ -6,6 +6,7 @@ export interface OptionSpec {
   readonly type: 'string' | 'boolean';
 }
 
+/** The options a command accepts, by name (without the leading `--`). */
 export type OptionsSpec = Readonly<Record<string, OptionSpec>>;
 
 /** The values found for a spec: strings for value options, `true` for flags that were given. */
@@ -13,6 +14,7 @@ export type OptionValues<S extends OptionsSpec> = {
   readonly [K in keyof S]?: S[K]['type'] extends 'boolean' ? true : string;
 };
 
+/** A parsed command line. */
 export interface ParsedArgs<S extends OptionsSpec> {
   readonly values: OptionValues<S>;
   readonly positionals: readonly string[];

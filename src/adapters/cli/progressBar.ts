@@ -64,7 +64,9 @@ export const progressBar = (out: CliOutput, options: ProgressBarOptions): Progre
 
   const fit = (text: string): string => {
     const columns = out.columns;
-    return columns !== undefined && columns > 10 && text.length >= columns ? text.slice(0, columns - 1) : text;
+    return columns !== undefined && columns > 10 && text.length >= columns
+      ? text.slice(0, columns - 1)
+      : text;
   };
 
   return {

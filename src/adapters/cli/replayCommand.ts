@@ -6,6 +6,7 @@ import { storeUrlOf, withLedger } from './openCommandStore.js';
 import { formatCount, progressBar } from './progressBar.js';
 import { formatRate, formatSeconds } from './rate.js';
 
+/** `jobledger replay`: rebuilds every projection from the log and prints events/s. */
 export const replayCommand = defineCommand({
   command: 'replay',
   summary: 'rebuild every projection (job rows, histories, access) from the event log',

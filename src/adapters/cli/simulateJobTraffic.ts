@@ -19,6 +19,7 @@ export interface TrafficOptions {
   readonly onProgress?: (progress: TrafficProgress) => void;
 }
 
+/** How far a simulation got; reported after every job created or finished. */
 export interface TrafficProgress {
   readonly created: number;
   /** Jobs of this run in a terminal status. */
@@ -50,13 +51,24 @@ const functions = [
   { id: 'fn-score', name: 'score-batch', versionName: 'v1' },
   { id: 'fn-transcode', name: 'transcode-video', versionName: 'v7' },
 ];
+/** Rounds of claim-work-expire at most; from the third on nobody crashes, so a few always suffice. */
+const maxRounds = 20;
 const crashPoints = ['Claimed', 'Validating', 'Running', 'Uploading'] as const;
 type CrashPoint = (typeof crashPoints)[number];
 
-/** A ledger call refused: the simulation stops and answers this error. */
+/** A ledger call refused (`error`), or a step skipped because another call was refused: the simulation stops. */
 class Refused {
-  constructor(readonly error: JobError) {}
+  constructor(readonly error: JobError | undefined) {}
 }
+
+/** Waits for every task; then answers the first refusal's error, rethrows anything else, or answers undefined. */
+const settle = async (tasks: readonly Promise<unknown>[]): Promise<JobError | undefined> => {
+  const results = await Promise.allSettled(tasks);
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  const unexpected = failures.find((f) => !(f instanceof Refused));
+  if (unexpected !== undefined) throw unexpected;
+  return failures.map((f) => (f as Refused).error).find((e) => e !== undefined);
+};
 
 /** Resolves waiters when new work appears, so idle agents do not spin. */
 const workSignal = () => {
@@ -119,11 +131,15 @@ export const simulateJobTraffic = async (
   };
   let crashRate = 0.06;
   let creating = true;
+  /** Set at the first refused call: every loop stops at its next step. */
+  let stopped = false;
   const work = workSignal();
 
   const progress = () => options.onProgress?.({ created, finished, total });
   const track = (jobId: string, to: JobStatusName) => {
     const from = status.get(jobId);
+    // Jobs left Pending by an earlier, interrupted demo may be claimed too; only this run's jobs are counted.
+    if (!owner.has(jobId)) return;
     status.set(jobId, to);
     if (isTerminalStatus(to) && (from === undefined || !isTerminalStatus(from))) {
       finished++;
@@ -131,8 +147,12 @@ export const simulateJobTraffic = async (
     }
   };
   const must = async <T>(task: TE.TaskEither<JobError, T>): Promise<T> => {
+    if (stopped) throw new Refused(undefined);
     const result = await task();
-    if (E.isLeft(result)) throw new Refused(result.left);
+    if (E.isLeft(result)) {
+      stopped = true;
+      throw new Refused(result.left);
+    }
     return result.right;
   };
   const tracked = async (task: TE.TaskEither<JobError, Job>): Promise<Job> => {
@@ -145,7 +165,7 @@ export const simulateJobTraffic = async (
     for (let i = 0; i < count; i++) {
       const fn = pick(functions);
       const draft = chance(0.06);
-      const job = await tracked(
+      const job = await must(
         user.createJob({
           function: fn,
           file: {
@@ -160,6 +180,7 @@ export const simulateJobTraffic = async (
         }),
       );
       owner.set(job.id, user);
+      track(job.id, currentStatus(job));
       created++;
       if (draft) {
         counts.drafts++;
@@ -176,7 +197,11 @@ export const simulateJobTraffic = async (
     const id = job.id;
     const report = (to: JobStatusName, message: string) =>
       tracked(agent.updateStatus(id, { status: to, message }));
-    if (crashAt === 'Claimed') return void counts.crashes++;
+    const crashes = (at: CrashPoint) => {
+      if (crashAt === at) counts.crashes++;
+      return crashAt === at;
+    };
+    if (crashes('Claimed')) return;
     if (!released.has(id) && chance(0.03)) {
       released.add(id);
       counts.releases++;
@@ -185,21 +210,27 @@ export const simulateJobTraffic = async (
       return;
     }
     await report('Validating', 'checking parameters and model');
-    if (crashAt === 'Validating') return void counts.crashes++;
-    if (chance(0.07)) return void (await report('Failed', 'invalid parameters: "steps" must be at most 500'));
+    if (crashes('Validating')) return;
+    if (chance(0.07)) {
+      await report('Failed', 'invalid parameters: "steps" must be at most 500');
+      return;
+    }
     await report('Running', `running ${job.function.name ?? job.function.id}`);
     if (chance(0.3)) await must(agent.heartbeat(id));
-    if (crashAt === 'Running') return void counts.crashes++;
-    if (chance(0.05)) return void (await report('Failed', 'function exited with code 137 (out of memory)'));
+    if (crashes('Running')) return;
+    if (chance(0.05)) {
+      await report('Failed', 'function exited with code 137 (out of memory)');
+      return;
+    }
     if (chance(0.8)) {
       await report('Uploading', 'uploading the result file');
-      if (crashAt === 'Uploading') return void counts.crashes++;
+      if (crashes('Uploading')) return;
     }
     await report('Completed', 'result uploaded');
   };
 
   const agentLoop = async (agent: JobLedgerSession) => {
-    for (;;) {
+    while (!stopped) {
       const next = work.wait();
       const claimed = await must(agent.getJobForAgent());
       if (isNoJobResponse(claimed)) {
@@ -216,13 +247,15 @@ export const simulateJobTraffic = async (
   const expireLeases = async () => {
     const expired = await must(ledger.expireLeases(clock.skip(leaseMs + 1000)));
     for (const lease of expired) {
+      const user = owner.get(lease.jobId);
+      // A lease of an earlier run's job expires too (expireLeases is ledger-wide); that is all it needs.
+      if (user === undefined) continue;
       track(lease.jobId, lease.to);
       if (lease.to === 'Pending') {
         counts.toPending++;
         continue;
       }
       counts.toUnknown++;
-      const user = owner.get(lease.jobId)!;
       if (lease.agentId !== null && chance(0.4)) {
         // The agent restarts, finds the result it had produced, and reports late: Unknown -> Completed.
         const agent = ledger.as({ kind: 'agent', id: lease.agentId, tenantId, poolIds: [pool] });
@@ -236,7 +269,9 @@ export const simulateJobTraffic = async (
         );
         counts.requeued++;
       } else {
-        await tracked(user.cancelJob(lease.jobId, { message: 'canceled: the outcome of the lost run is unknown' }));
+        await tracked(
+          user.cancelJob(lease.jobId, { message: 'canceled: the outcome of the lost run is unknown' }),
+        );
       }
     }
     return expired.length;
@@ -261,23 +296,30 @@ export const simulateJobTraffic = async (
     }
   };
 
+  const perUser = users.map((_, i) => Math.floor(total / users.length) + (i < total % users.length ? 1 : 0));
+  const creators = users.map((user, i) => createJobs(user, perUser[i]!));
+  const allCreated = Promise.allSettled(creators).then(() => {
+    creating = false;
+    work.notify();
+  });
   let rounds = 0;
   try {
-    const perUser = users.map((_, i) => Math.floor(total / users.length) + (i < total % users.length ? 1 : 0));
-    const creators = Promise.all(users.map((user, i) => createJobs(user, perUser[i]!))).finally(() => {
-      creating = false;
-      work.notify();
-    });
     for (;;) {
       rounds++;
-      await Promise.all([...agents.map(agentLoop), ...(rounds === 1 ? [creators] : [])]);
-      const moved = await expireLeases();
-      if (moved === 0) break;
+      const refused = await settle([
+        ...agents.map(agentLoop),
+        ...(rounds === 1 ? [...creators, allCreated] : []),
+      ]);
+      if (refused !== undefined) return E.left(refused);
+      const expired = await expireLeases();
+      const waiting = [...status.values()].some((s) => !isTerminalStatus(s));
+      if ((expired === 0 && !waiting) || rounds >= maxRounds) break;
       crashRate = rounds >= 2 ? 0 : crashRate / 2;
     }
-    await Promise.all(users.map(tidyUp));
+    const refused = await settle(users.map(tidyUp));
+    if (refused !== undefined) return E.left(refused);
   } catch (error) {
-    if (error instanceof Refused) return E.left(error.error);
+    if (error instanceof Refused && error.error !== undefined) return E.left(error.error);
     throw error;
   }
 

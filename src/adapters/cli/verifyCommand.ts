@@ -13,14 +13,21 @@ import { formatRate, formatSeconds } from './rate.js';
 export const printProblems = (io: CliIo, report: VerifyReport): void => {
   io.stdout.write(
     formatTable(
-      [{ header: 'stream' }, { header: 'version', align: 'right' }, { header: 'problem' }, { header: 'detail' }],
+      [
+        { header: 'stream' },
+        { header: 'version', align: 'right' },
+        { header: 'problem' },
+        { header: 'detail' },
+      ],
       report.problems.map((p) => [p.streamId, String(p.version), p.kind, p.detail]),
     ),
   );
 };
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${formatCount(n)} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many = `${one}s`): string =>
+  `${formatCount(n)} ${n === 1 ? one : many}`;
 
+/** `jobledger verify`: OK with the counts (exit 0), or every problem by stream and version (exit 1). */
 export const verifyCommand = defineCommand({
   command: 'verify',
   summary: 'check every hash and re-run every job stream through the status machine',

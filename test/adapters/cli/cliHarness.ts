@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CliIo } from '../../../src/adapters/cli/CliIo.js';
+import { memoryEventStore } from '../../../src/adapters/memory/memoryEventStore.js';
+import { openStore } from '../../../src/adapters/openStore.js';
+import { sqliteEventStore } from '../../../src/adapters/sqlite/sqliteEventStore.js';
+import { parseSqliteUrl } from '../../../src/adapters/sqlite/sqliteUrl.js';
+import type { ProjectedEventStore } from '../../../src/projections/ReadModelStore.js';
+
+/** True once `openStore` itself opens `sqlite:` URLs (the bin needs that; in-process tests do not). */
+export const openStoreOpensSqlite = ((): boolean => {
+  try {
+    void openStore('sqlite::memory:').close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** `openStore`, with the SQLite adapter opened directly while `openStore` does not know `sqlite:` yet. */
+export const openAnyStore = (url: string): ProjectedEventStore =>
+  url.startsWith('sqlite:') && !openStoreOpensSqlite ? sqliteEventStore(parseSqliteUrl(url)) : openStore(url);
+
+/** A store whose `close` does nothing, so that several commands in one test share one `memory:` store. */
+export const kept = (store: ProjectedEventStore): ProjectedEventStore =>
+  new Proxy(store, {
+    get: (target, key) => (key === 'close' ? async () => undefined : Reflect.get(target, key)),
+  });
+
+/** An in-process CLI: captured output, an environment, and a store opener. */
+export interface Harness {
+  readonly io: CliIo;
+  stdout(): string;
+  stderr(): string;
+  /** Forgets the output captured so far. */
+  clear(): void;
+}
+
+export const harness = (
+  options: {
+    env?: Record<string, string | undefined>;
+    tty?: boolean;
+    openStore?: (url: string) => ProjectedEventStore;
+    now?: () => Date;
+  } = {},
+): Harness => {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    stdout: { write: (text: string) => (out += text) },
+    stderr: { write: (text: string) => (err += text), isTTY: options.tty ?? false },
+    env: options.env ?? {},
+    openStore: options.openStore ?? openAnyStore,
+    ...(options.now !== undefined && { now: options.now }),
+  };
+  return {
+    io,
+    stdout: () => out,
+    stderr: () => err,
+    clear: () => {
+      out = '';
+      err = '';
+    },
+  };
+};
+
+/** A harness whose `memory:` is one store for every command of the test. */
+export const memoryHarness = (options: Parameters<typeof harness>[0] = {}) => {
+  const store = memoryEventStore();
+  return {
+    store,
+    ...harness({ ...options, openStore: (url) => (url === 'memory:' ? kept(store) : openAnyStore(url)) }),
+  };
+};
+
+/** A temporary directory for database files, removed by `cleanup`. */
+export const tempDir = (): { readonly path: (name: string) => string; readonly cleanup: () => void } => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobledger-cli-'));
+  return { path: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+};
+
+/** Every line a failure printed must be one line: `jobledger: <what>; <what to do>`. */
+export const oneLineFailure = /^jobledger: [^\n]+; [^\n]+\n$/;
