@@ -117,3 +117,9 @@ export type { JobLedgerSession } from './app/JobLedgerSession.js';
 export type { VerifyProgress } from './app/verifyLedger.js';
 export { openStore, storeSchemes } from './adapters/openStore.js';
 export { memoryEventStore } from './adapters/memory/memoryEventStore.js';
+export {
+  sqliteEventStore,
+  parseSqliteUrl,
+  type SqliteEventStore,
+  type SqliteEventStoreOptions,
+} from './adapters/sqlite/sqliteEventStore.js';

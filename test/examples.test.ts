@@ -8,7 +8,11 @@ describe('the README examples run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jobledger-example-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('quickstart completes a job and pollJob answers Completed', async () => {
+  it('quickstart completes a job and pollJob answers Completed (memory and SQLite)', async () => {
     expect(await quickstart('memory:')).toEqual({ _tag: 'Right', right: 'Completed' });
+    expect(await quickstart(`sqlite:${join(dir, 'quickstart.db')}`)).toEqual({
+      _tag: 'Right',
+      right: 'Completed',
+    });
   });
 });

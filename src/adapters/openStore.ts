@@ -1,5 +1,6 @@
 import type { ProjectedEventStore } from '../projections/ReadModelStore.js';
 import { memoryEventStore } from './memory/memoryEventStore.js';
+import { parseSqliteUrl, sqliteEventStore } from './sqlite/sqliteEventStore.js';
 
 /** The URL schemes `openStore` understands. */
 export const storeSchemes = ['memory:', 'sqlite:'] as const;
@@ -22,5 +23,6 @@ export const openStore = (url: string): ProjectedEventStore => {
     );
   }
   if (url === 'memory:' || url === 'memory://') return memoryEventStore();
+  if (url.startsWith('sqlite:')) return sqliteEventStore(parseSqliteUrl(url));
   throw new Error(`unknown store URL ${url}; use one of ${storeSchemes.map((s) => `${s}…`).join(', ')}`);
 };

@@ -63,7 +63,10 @@ export const jobCommandArb: fc.Arbitrary<JobCommand> = fc.oneof(
     type: fc.constant('UpdateProperties' as const),
     properties: fc.record({ displayName: text }, { requiredKeys: [] }),
   }),
-  fc.record({ type: fc.constant('AddComment' as const), content: text }),
+  fc.record({
+    type: fc.constant('AddComment' as const),
+    content: fc.string({ minLength: 1, maxLength: 20 }),
+  }),
   fc.record({
     type: fc.constant('GrantAccess' as const),
     subjectType: fc.constantFrom('user' as const, 'agent' as const),

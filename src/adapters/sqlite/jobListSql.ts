@@ -31,21 +31,31 @@ export const filterSql = (q: JobListQuery): SqlCondition =>
     ...(q.createdBefore === undefined ? [] : [{ sql: 'j.created < ?', args: [q.createdBefore.getTime()] }]),
   ]);
 
-const granted = (subjectType: 'user' | 'agent' | 'email', key: string): SqlCondition => ({
-  sql: `EXISTS (SELECT 1 FROM access a WHERE a.job_id = j.job_id AND a.subject_type = '${subjectType}' AND a.subject_key = ?)`,
-  args: [key],
-});
-
 const any = (conditions: readonly SqlCondition[]): SqlCondition => ({
   sql: `(${conditions.map((c) => c.sql).join(' OR ')})`,
   args: conditions.flatMap((c) => c.args),
 });
 
+// Non-correlated subqueries: SQLite builds each set once per statement, then checks rows against it, instead
+// of running a subquery for every row it scans.
+const grantedTo = (
+  subjects: readonly { readonly type: 'user' | 'agent' | 'email'; readonly key: string }[],
+) =>
+  subjects.map((s) => ({
+    sql: `SELECT job_id FROM access WHERE subject_type = '${s.type}' AND subject_key = ?`,
+    args: [s.key],
+  }));
+
+const jobIdIn = (sets: readonly SqlCondition[]): SqlCondition => ({
+  sql: `j.job_id IN (${sets.map((s) => s.sql).join(' UNION ALL ')})`,
+  args: sets.flatMap((s) => s.args),
+});
+
 /**
  * `relationOf(viewer, state) !== 'none'` (policy.ts) in SQL. The system sees everything; nobody else sees
  * another tenant. A user sees a job as administrator, as its creator, or through a grant to its id or (case
- * insensitively) its email; an agent sees what it holds, held, is assigned (itself or one of its pools), or was
- * granted.
+ * insensitively) its email; an agent sees what it holds, held (it appears in the status history), is assigned
+ * (itself or one of its pools), or was granted.
  */
 export const visibilitySql = (viewer: Viewer): SqlCondition => {
   if (viewer.kind === 'system') return all([]);
@@ -56,8 +66,15 @@ export const visibilitySql = (viewer: Viewer): SqlCondition => {
       tenant,
       any([
         { sql: 'j.created_by_id = ?', args: [viewer.id] },
-        granted('user', viewer.id),
-        ...(viewer.email === undefined ? [] : [granted('email', viewer.email.toLowerCase())]),
+        jobIdIn(
+          grantedTo([
+            { type: 'user', key: viewer.id },
+            // Email grants are stored lower-cased (sqliteProjection.ts).
+            ...(viewer.email === undefined
+              ? []
+              : [{ type: 'email' as const, key: viewer.email.toLowerCase() }]),
+          ]),
+        ),
       ]),
     ]);
   }
@@ -70,11 +87,10 @@ export const visibilitySql = (viewer: Viewer): SqlCondition => {
         sql: 'j.assigned_agent_pool_id IN (SELECT value FROM json_each(?))',
         args: [JSON.stringify(viewer.poolIds ?? [])],
       },
-      {
-        sql: 'EXISTS (SELECT 1 FROM status_history s WHERE s.job_id = j.job_id AND s.agent_id = ?)',
-        args: [viewer.id],
-      },
-      granted('agent', viewer.id),
+      jobIdIn([
+        { sql: 'SELECT job_id FROM status_history WHERE agent_id = ?', args: [viewer.id] },
+        ...grantedTo([{ type: 'agent', key: viewer.id }]),
+      ]),
     ]),
   ]);
 };

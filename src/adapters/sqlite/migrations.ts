@@ -31,8 +31,7 @@ export const migrations: readonly Migration[] = [
         UNIQUE (stream_id, version)
       );
 
-      -- One row per job: the JobRow columns for listing and claims, and the whole JobState as JSON so that
-      -- getJob is one read. Times are epoch milliseconds.
+      -- One row per job: the JobRow columns, for listing and claims. Times are epoch milliseconds.
       CREATE TABLE jobs (
         job_id                 TEXT    PRIMARY KEY,
         tenant_id              TEXT    NOT NULL,
@@ -46,13 +45,22 @@ export const migrations: readonly Migration[] = [
         function_id            TEXT    NOT NULL,
         archived               INTEGER NOT NULL,
         lease_expires_at       INTEGER,
-        version                INTEGER NOT NULL,
-        state                  TEXT    NOT NULL
+        version                INTEGER NOT NULL
       );
       CREATE INDEX jobs_by_tenant ON jobs (tenant_id, archived, created, job_id);
       CREATE INDEX jobs_by_archive ON jobs (archived, created, job_id);
+      -- Covers a user's visibility (creator) so that counting a user's jobs does not read the rows.
+      CREATE INDEX jobs_by_creator ON jobs (tenant_id, created_by_id, archived, created, job_id);
       CREATE INDEX jobs_claimable ON jobs (status, tenant_id, created, job_id);
       CREATE INDEX jobs_by_lease ON jobs (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+
+      -- The whole JobState of each job as JSON, so that getJob is one read. It lives beside jobs rather than in
+      -- it: a kilobyte of JSON per row would spread the job rows over many more pages, and every listing that
+      -- counts or filters rows would read them all.
+      CREATE TABLE job_states (
+        job_id TEXT PRIMARY KEY,
+        state  TEXT NOT NULL
+      );
 
       CREATE TABLE status_history (
         job_id        TEXT    NOT NULL,
@@ -103,14 +111,23 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX access_by_subject ON access (subject_type, subject_key, job_id);
 
-      -- 'read-model': the last event the projection tables reflect. 'rebuild': present while a rebuild is
-      -- under way (position = where it resumes, events = how many it has applied so far).
+      -- The last event the projection tables reflect.
       CREATE TABLE checkpoints (
-        name     TEXT    PRIMARY KEY,
-        position INTEGER,
-        events   INTEGER NOT NULL DEFAULT 0
+        name     TEXT PRIMARY KEY,
+        position INTEGER
       );
       INSERT INTO checkpoints (name, position) VALUES ('read-model', NULL);
+
+      -- Present while a rebuild of the projections is under way (see rebuildSqliteReadModel.ts): where it
+      -- resumes. Appends leave the projection tables alone while this row exists.
+      CREATE TABLE rebuild (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        until         INTEGER NOT NULL,
+        stream_id     TEXT,
+        version       INTEGER,
+        tail_position INTEGER,
+        events        INTEGER NOT NULL
+      );
     `,
   },
 ];
@@ -118,20 +135,25 @@ export const migrations: readonly Migration[] = [
 /** The schema version this jobledger writes. */
 export const latestSchemaVersion: number = migrations[migrations.length - 1]!.version;
 
+const newerError = (current: number, latest: number): Error =>
+  new Error(`database schema version ${current} is newer than this jobledger (${latest}); upgrade jobledger`);
+
 /**
- * Brings the database to {@link latestSchemaVersion} in one `BEGIN IMMEDIATE` transaction (so two processes
- * opening a fresh file do not both migrate it). Throws when the file was written by a newer jobledger.
+ * Brings the database to the latest schema version of `available`, in one `BEGIN IMMEDIATE` transaction (so
+ * two processes opening a fresh file do not both migrate it). A file that is already current is only read.
+ * Throws when the file was written by a newer jobledger, and leaves it untouched.
  */
 export const migrate = (db: BetterSqlite3.Database, available: readonly Migration[] = migrations): number => {
   const latest = available[available.length - 1]?.version ?? 0;
+  const versionOf = (): number => db.pragma('user_version', { simple: true }) as number;
+  const seen = versionOf();
+  if (seen > latest) throw newerError(seen, latest);
+  if (seen === latest) return latest;
   db.exec('BEGIN IMMEDIATE');
   try {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > latest) {
-      throw new Error(
-        `database schema version ${current} is newer than this jobledger (${latest}); upgrade jobledger`,
-      );
-    }
+    // Another process may have migrated the file while this one waited for the lock.
+    const current = versionOf();
+    if (current > latest) throw newerError(current, latest);
     for (const step of available) {
       if (step.version <= current) continue;
       db.exec(step.sql);

@@ -136,17 +136,22 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
   try {
     db = new Database(file, { timeout: busyTimeoutMs });
   } catch (error) {
-    throw new Error(`cannot open ${description}: ${reason(error)}`);
+    throw new Error(`cannot open ${description}: ${reason(error)}`, { cause: error });
   }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma('temp_store = MEMORY');
+    db.pragma('cache_size = -32768'); // KiB
+    // A checkpoint copies the WAL into the database and syncs it, on the connection that commits: fewer, larger
+    // checkpoints cost less per command (measured: ~15% more commands/s than the default 1000 pages).
+    db.pragma('wal_autocheckpoint = 4000');
+    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     migrate(db);
   } catch (error) {
     db.close();
-    throw new Error(`cannot open ${description}: ${reason(error)}`);
+    throw new Error(`cannot open ${description}: ${reason(error)}`, { cause: error });
   }
 
   const begin = db.prepare('BEGIN IMMEDIATE');
@@ -168,6 +173,10 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
   );
   const selectAfter = db.prepare<[number, number], EventRow>(
     `SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+  );
+  const selectByStream = db.prepare<[string, number, number, number], EventRow>(
+    `SELECT ${columns} FROM events WHERE (stream_id, version) > (?, ?) AND position <= ?
+     ORDER BY stream_id, version LIMIT ?`,
   );
   const insertEvent = db.prepare(
     `INSERT INTO events (position, stream_id, version, event_id, type, schema_version, data, metadata)
@@ -396,6 +405,11 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
 
   const eventsAfter = (position: number, limit: number): StoredEvent[] =>
     selectAfter.all(position, limit).map(toStoredEvent);
+  const eventsByStream = (
+    after: { readonly streamId: string; readonly version: number },
+    until: number,
+    limit: number,
+  ): StoredEvent[] => selectByStream.all(after.streamId, after.version, until, limit).map(toStoredEvent);
 
   const sqliteStore: SqliteEventStore = {
     description,
@@ -475,7 +489,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     },
     rebuildReadModel: (onProgress) =>
       rebuildSqliteReadModel(
-        { db, projection, write, ensureOpen, eventsAfter },
+        { db, projection, write, ensureOpen, eventsAfter, eventsByStream },
         onProgress,
         rebuildBatchSize,
       ),

@@ -44,17 +44,59 @@ const appendedTail = <T>(before: readonly T[], after: readonly T[]): readonly T[
   return after.slice(before.length);
 };
 
+/** The projection writer over the tables of `migrations.ts`, with its statements prepared once. */
 export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection => {
-  const selectState = db.prepare<[string], string>('SELECT state FROM jobs WHERE job_id = ?').pluck();
+  const selectState = db.prepare<[string], string>('SELECT state FROM job_states WHERE job_id = ?').pluck();
   const upsertJob = db.prepare(
     `INSERT INTO jobs (job_id, tenant_id, status, created, created_by_id, agent_id, assigned_agent_id,
-       assigned_agent_pool_id, model_id, function_id, archived, lease_expires_at, version, state)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       assigned_agent_pool_id, model_id, function_id, archived, lease_expires_at, version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (job_id) DO UPDATE SET tenant_id = excluded.tenant_id, status = excluded.status,
        created = excluded.created, created_by_id = excluded.created_by_id, agent_id = excluded.agent_id,
        assigned_agent_id = excluded.assigned_agent_id, assigned_agent_pool_id = excluded.assigned_agent_pool_id,
        model_id = excluded.model_id, function_id = excluded.function_id, archived = excluded.archived,
-       lease_expires_at = excluded.lease_expires_at, version = excluded.version, state = excluded.state`,
+       lease_expires_at = excluded.lease_expires_at, version = excluded.version`,
+  );
+  // SQLite rewrites the entries of every index over a column an UPDATE assigns, changed or not: a job that
+  // moves on updates only the columns that moved, so only their indexes are touched (status, lease, archive).
+  const mutableColumns = [
+    'status',
+    'agent_id',
+    'assigned_agent_id',
+    'archived',
+    'lease_expires_at',
+    'version',
+  ];
+  const updates = new Map<number, BetterSqlite3.Statement>();
+  const updateJob = (jobId: string, before: readonly unknown[], after: readonly unknown[]): void => {
+    let mask = 0;
+    const values: unknown[] = [];
+    after.forEach((value, i) => {
+      if (value !== before[i]) {
+        mask |= 1 << i;
+        values.push(value);
+      }
+    });
+    if (mask === 0) return;
+    let statement = updates.get(mask);
+    if (statement === undefined) {
+      const set = mutableColumns.filter((_, i) => (mask & (1 << i)) !== 0).map((c) => `${c} = ?`);
+      statement = db.prepare(`UPDATE jobs SET ${set.join(', ')} WHERE job_id = ?`);
+      updates.set(mask, statement);
+    }
+    statement.run(...values, jobId);
+  };
+  const mutableValues = (row: JobRow): unknown[] => [
+    row.status,
+    row.agentId,
+    row.assignedAgentId,
+    row.archived ? 1 : 0,
+    millis(row.leaseExpiresAt),
+    row.version,
+  ];
+  const upsertState = db.prepare(
+    `INSERT INTO job_states (job_id, state) VALUES (?, ?)
+     ON CONFLICT (job_id) DO UPDATE SET state = excluded.state`,
   );
   const insertStatus = db.prepare(
     `INSERT INTO status_history (job_id, seq, status_id, name, created, created_by_id, message, agent_id)
@@ -105,30 +147,47 @@ export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection =
 
   const write = (jobId: string, stored: JobState | undefined, state: JobState, row: JobRow): void => {
     const job = state.job!;
-    upsertJob.run(
-      jobId,
-      row.tenantId,
-      row.status,
-      millis(row.created),
-      row.createdById,
-      row.agentId,
-      row.assignedAgentId,
-      row.assignedAgentPoolId,
-      row.modelId,
-      row.functionId,
-      row.archived ? 1 : 0,
-      millis(row.leaseExpiresAt),
-      row.version,
-      encodeJobState(state),
-    );
-    const before = stored?.job ?? null;
-    writeList(jobId, before?.statusHistory ?? [], job.statusHistory, deleteStatus, (s, seq) =>
+    const before = stored === undefined ? undefined : jobListRow(stored);
+    if (
+      before !== undefined &&
+      before.tenantId === row.tenantId &&
+      millis(before.created) === millis(row.created) &&
+      before.createdById === row.createdById &&
+      before.assignedAgentPoolId === row.assignedAgentPoolId &&
+      before.modelId === row.modelId &&
+      before.functionId === row.functionId
+    ) {
+      updateJob(jobId, mutableValues(before), mutableValues(row));
+    } else {
+      upsertJob.run(
+        jobId,
+        row.tenantId,
+        row.status,
+        millis(row.created),
+        row.createdById,
+        row.agentId,
+        row.assignedAgentId,
+        row.assignedAgentPoolId,
+        row.modelId,
+        row.functionId,
+        row.archived ? 1 : 0,
+        millis(row.leaseExpiresAt),
+        row.version,
+      );
+    }
+    upsertState.run(jobId, encodeJobState(state));
+    const previous = stored?.job ?? null;
+    writeList(jobId, previous?.statusHistory ?? [], job.statusHistory, deleteStatus, (s, seq) =>
       insertStatus.run(jobId, seq, s.id, s.name, millis(s.created), s.createdById, s.message, s.agentId),
     );
-    writeList(jobId, before?.archiveStatusHistory ?? [], job.archiveStatusHistory, deleteArchive, (a, seq) =>
-      insertArchive.run(jobId, seq, a.id, a.name, a.reason, millis(a.created), a.createdById),
+    writeList(
+      jobId,
+      previous?.archiveStatusHistory ?? [],
+      job.archiveStatusHistory,
+      deleteArchive,
+      (a, seq) => insertArchive.run(jobId, seq, a.id, a.name, a.reason, millis(a.created), a.createdById),
     );
-    writeList(jobId, before?.comments ?? [], job.comments, deleteComments, (c, seq) =>
+    writeList(jobId, previous?.comments ?? [], job.comments, deleteComments, (c, seq) =>
       insertComment.run(jobId, seq, c.id, c.content, millis(c.created), c.createdById),
     );
     // Access changes in place (update, revoke): rewrite the job's grants whenever the list is another one.
@@ -181,8 +240,15 @@ export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection =
       updateCheckpoint.run(position);
     },
     clear() {
-      db.exec(`DELETE FROM jobs; DELETE FROM status_history; DELETE FROM archive_history; DELETE FROM comments;
-               DELETE FROM access; UPDATE checkpoints SET position = NULL WHERE name = 'read-model';`);
+      db.exec(`
+        DELETE FROM jobs;
+        DELETE FROM job_states;
+        DELETE FROM status_history;
+        DELETE FROM archive_history;
+        DELETE FROM comments;
+        DELETE FROM access;
+        UPDATE checkpoints SET position = NULL WHERE name = 'read-model';
+      `);
     },
   };
 };

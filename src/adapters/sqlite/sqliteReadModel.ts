@@ -84,7 +84,9 @@ const where = (conditions: readonly SqlCondition[]): SqlCondition => ({
 export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => {
   const { db, projection, write, ensureOpen } = ctx;
   const prepared = statementCache(db);
-  const selectDump = db.prepare<[], JobColumns>('SELECT * FROM jobs ORDER BY job_id');
+  const selectDump = db.prepare<[], JobColumns>(
+    'SELECT j.*, s.state FROM jobs j JOIN job_states s USING (job_id) ORDER BY j.job_id',
+  );
   const selectExpired = db
     .prepare<[number, number], string>(
       `SELECT job_id FROM jobs WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ?
@@ -106,19 +108,23 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
       const cursor = query.cursor;
       const page = cursor === undefined ? matching : where([matching, cursorSql(cursor)]);
       const start = cursor === undefined ? (query.page - 1) * query.size : 0;
-      // One row more than the page tells whether there is a next page.
-      const states = prepared(
-        `SELECT j.state FROM jobs j WHERE ${page.sql} ORDER BY ${orderSql(query.sort)} LIMIT ? OFFSET ?`,
+      // Ids first (an index can answer that alone), then the states of this page only: sorting or skipping
+      // rows never carries the state JSON. One row more than the page tells whether there is a next page.
+      const ids = prepared(
+        `SELECT j.job_id FROM jobs j WHERE ${page.sql} ORDER BY ${orderSql(query.sort)} LIMIT ? OFFSET ?`,
       )
         .pluck()
         .all(...page.args, query.size + 1, start) as string[];
-      const items = states.slice(0, query.size).map((text) => decodeJobState(text).job!);
+      const items = ids.slice(0, query.size).flatMap((id) => {
+        const state = projection.load(id);
+        return state?.job == null ? [] : [state.job];
+      });
       const last = items[items.length - 1];
       return {
         items,
         total,
         nextCursor:
-          states.length > query.size && last !== undefined
+          ids.length > query.size && last !== undefined
             ? encodeCursor({ created: last.created, jobId: last.id }, query.sort)
             : null,
       };

@@ -49,14 +49,18 @@ describe('group commit', () => {
   it('lets commands on one stream in one transaction see each other: no conflicts, no gaps', async () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        store.execute!('job-one', (stream) => E.right([{ type: 'Step', data: { i, after: stream.length } }]))(),
+        store.execute!('job-one', (stream) =>
+          E.right([{ type: 'Step', data: { i, after: stream.length } }]),
+        )(),
       ),
     );
     expect(results.every(E.isRight)).toBe(true);
     const events = await collect(store.readStream('job-one'));
     expect(events.map((e) => e.version)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(events.map((e) => (e.data as { after: number }).after)).toEqual(events.map((e) => e.version));
-    expect(events.every((e, i) => i === 0 || e.metadata.prevHash === events[i - 1]!.metadata.hash)).toBe(true);
+    expect(events.every((e, i) => i === 0 || e.metadata.prevHash === events[i - 1]!.metadata.hash)).toBe(
+      true,
+    );
   });
 
   it('turns a throwing decider or an unstorable event into a StoreError for that command only', async () => {
@@ -67,7 +71,10 @@ describe('group commit', () => {
       store.execute!('job-b', () => E.right([{ type: 'Big', data: { n: 10n } }]))(),
       store.execute!('job-c', () => E.right([{ type: 'Fine', data: {} }]))(),
     ]);
-    expect(E.isLeft(thrown) && thrown.left).toMatchObject({ _tag: 'StoreError', message: expect.stringContaining('decider exploded') });
+    expect(E.isLeft(thrown) && thrown.left).toMatchObject({
+      _tag: 'StoreError',
+      message: expect.stringContaining('decider exploded'),
+    });
     expect(E.isLeft(bad) && bad.left).toMatchObject({ _tag: 'StoreError' });
     expect(E.isRight(good)).toBe(true);
     expect((await collect(store.readAll())).map((e) => e.streamId)).toEqual(['job-c']);
@@ -77,7 +84,14 @@ describe('group commit', () => {
     const eventId = '7d7c0f2a-0d4e-4a55-9b1a-1f2e3d4c5b6a';
     await store.append('s-1', [{ eventId, type: 'A', data: {} }], { expected: 'no-stream' })();
     const [dup, ok] = await Promise.all([
-      store.append('s-2', [{ type: 'B', data: {} }, { eventId, type: 'A', data: {} }], { expected: 'no-stream' })(),
+      store.append(
+        's-2',
+        [
+          { type: 'B', data: {} },
+          { eventId, type: 'A', data: {} },
+        ],
+        { expected: 'no-stream' },
+      )(),
       store.append('s-3', [{ type: 'C', data: {} }], { expected: 'no-stream' })(),
     ]);
     expect(E.isLeft(dup) && dup.left._tag).toBe('StoreError');

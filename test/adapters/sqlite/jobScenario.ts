@@ -73,43 +73,100 @@ export const jobScenario = (jobs = 60, seed = 7): ScenarioAppend[] => {
     const draft = i % 9 === 5;
     if (!draft) {
       if (i % 11 === 2) push('JobAgentAssigned', { agentId: 'agent-8' }, user(creator));
-      push('JobStatusChanged', { from: 'Created', to: 'Pending', statusId: nextId('s'), reason: 'submit' }, user(creator));
+      push(
+        'JobStatusChanged',
+        { from: 'Created', to: 'Pending', statusId: nextId('s'), reason: 'submit' },
+        user(creator),
+      );
       const fate = rnd();
       if (fate < 0.15) {
-        push('JobStatusChanged', { from: 'Pending', to: 'Canceled', statusId: nextId('s'), message: 'no longer needed' }, user(creator));
+        push(
+          'JobStatusChanged',
+          { from: 'Pending', to: 'Canceled', statusId: nextId('s'), message: 'no longer needed' },
+          user(creator),
+        );
       } else if (fate > 0.3) {
         const agentId = assignedAgentId ?? pick(['agent-7', 'agent-8', 'agent-9']);
         const lease = () => new Date(t + 10 * minute).toISOString();
-        push('JobStatusChanged', { from: 'Pending', to: 'Claimed', statusId: nextId('s'), agentId, reason: 'claim', leaseExpiresAt: lease() }, agentActor(agentId));
+        push(
+          'JobStatusChanged',
+          {
+            from: 'Pending',
+            to: 'Claimed',
+            statusId: nextId('s'),
+            agentId,
+            reason: 'claim',
+            leaseExpiresAt: lease(),
+          },
+          agentActor(agentId),
+        );
         if (fate > 0.4) {
-          push('JobStatusChanged', { from: 'Claimed', to: 'Validating', statusId: nextId('s'), agentId, leaseExpiresAt: lease() }, agentActor(agentId));
-          push('JobLeaseRenewed', { agentId, leaseExpiresAt: new Date(t + 20 * minute).toISOString() }, agentActor(agentId));
+          push(
+            'JobStatusChanged',
+            { from: 'Claimed', to: 'Validating', statusId: nextId('s'), agentId, leaseExpiresAt: lease() },
+            agentActor(agentId),
+          );
+          push(
+            'JobLeaseRenewed',
+            { agentId, leaseExpiresAt: new Date(t + 20 * minute).toISOString() },
+            agentActor(agentId),
+          );
         }
         if (fate > 0.5) {
-          push('JobStatusChanged', { from: 'Validating', to: 'Running', statusId: nextId('s'), agentId, leaseExpiresAt: lease() }, agentActor(agentId));
+          push(
+            'JobStatusChanged',
+            { from: 'Validating', to: 'Running', statusId: nextId('s'), agentId, leaseExpiresAt: lease() },
+            agentActor(agentId),
+          );
         }
         if (fate > 0.6 && fate <= 0.7) {
-          push('JobStatusChanged', { from: 'Running', to: 'Unknown', statusId: nextId('s'), reason: 'lease-expired' }, system);
-          push('JobStatusChanged', { from: 'Unknown', to: 'Pending', statusId: nextId('s'), reason: 'requeue' }, user(creator));
+          push(
+            'JobStatusChanged',
+            { from: 'Running', to: 'Unknown', statusId: nextId('s'), reason: 'lease-expired' },
+            system,
+          );
+          push(
+            'JobStatusChanged',
+            { from: 'Unknown', to: 'Pending', statusId: nextId('s'), reason: 'requeue' },
+            user(creator),
+          );
         } else if (fate > 0.7) {
           const to = fate > 0.85 ? 'Failed' : 'Completed';
-          push('JobStatusChanged', { from: 'Running', to, statusId: nextId('s'), agentId, message: `${to} by ${agentId}` }, agentActor(agentId));
+          push(
+            'JobStatusChanged',
+            { from: 'Running', to, statusId: nextId('s'), agentId, message: `${to} by ${agentId}` },
+            agentActor(agentId),
+          );
         }
       }
     }
-    if (i % 4 === 0) push('JobCommentAdded', { commentId: nextId('c'), content: `note on ${jobId}` }, user(creator));
-    if (i % 5 === 0) push('JobPropertiesUpdated', { displayName: `Job ${i}`, description: 'described' }, user(creator));
+    if (i % 4 === 0)
+      push('JobCommentAdded', { commentId: nextId('c'), content: `note on ${jobId}` }, user(creator));
+    if (i % 5 === 0)
+      push('JobPropertiesUpdated', { displayName: `Job ${i}`, description: 'described' }, user(creator));
     if (i % 3 === 1) {
       const grant = nextId('g');
-      push('JobAccessGranted', { accessId: grant, subjectType: 'user', subjectId: 'u-bob', relation: 'viewer' }, user(creator));
+      push(
+        'JobAccessGranted',
+        { accessId: grant, subjectType: 'user', subjectId: 'u-bob', relation: 'viewer' },
+        user(creator),
+      );
       if (i % 2 === 0) push('JobAccessUpdated', { accessId: grant, relation: 'editor' }, user(creator));
     }
     if (i % 8 === 3) {
-      push('JobAccessGranted', { accessId: nextId('g'), subjectType: 'email', subjectId: 'Dave@Example.COM', relation: 'editor' }, user(creator));
+      push(
+        'JobAccessGranted',
+        { accessId: nextId('g'), subjectType: 'email', subjectId: 'Dave@Example.COM', relation: 'editor' },
+        user(creator),
+      );
     }
     if (i % 10 === 6) {
       const grant = nextId('g');
-      push('JobAccessGranted', { accessId: grant, subjectType: 'agent', subjectId: 'agent-5', relation: 'viewer' }, user(creator));
+      push(
+        'JobAccessGranted',
+        { accessId: grant, subjectType: 'agent', subjectId: 'agent-5', relation: 'viewer' },
+        user(creator),
+      );
       if (i % 20 === 16) push('JobAccessRevoked', { accessId: grant }, user(creator));
     }
     if (i % 6 === 2) {
@@ -118,20 +175,41 @@ export const jobScenario = (jobs = 60, seed = 7): ScenarioAppend[] => {
     }
     // Does not decode: every read model skips it and keeps the job as it was.
     if (i === 13) push('JobCommentAdded', { content: 42 }, user(creator));
+    // A log no ledger writes, but a read model must still follow: the job is created again, elsewhere, and
+    // every list of the job starts over.
+    if (i === 22) {
+      push(
+        'JobCreated',
+        {
+          jobId,
+          tenantId: 't2',
+          function: { id: 'fn-3' },
+          file: { name: 'again.json' },
+          statusId: nextId('s'),
+          archiveStatusId: nextId('a'),
+          modelId: 'm-9',
+          assignedAgentPoolId: 'pool-b',
+        },
+        user('u-carol'),
+      );
+    }
     perStream.push({ streamId: `job-${jobId}`, events });
   }
   perStream.push({
     streamId: 'audit-1',
-    events: [{ type: 'Noise', data: { n: 1 } }, { type: 'Noise', data: { n: 2 } }],
+    events: [
+      { type: 'Noise', data: { n: 1 } },
+      { type: 'Noise', data: { n: 2 } },
+    ],
   });
 
   // Interleave: take one or two events at a time from a random stream that has some left.
   const appends: ScenarioAppend[] = [];
   const cursor = perStream.map(() => 0);
-  for (;;) {
-    const open = perStream.map((_, k) => k).filter((k) => cursor[k]! < perStream[k]!.events.length);
-    if (open.length === 0) break;
-    const k = pick(open);
+  const open = perStream.map((_, k) => k);
+  while (open.length > 0) {
+    const at = Math.floor(rnd() * open.length);
+    const k = open[at]!;
     const s = perStream[k]!;
     const from = cursor[k]!;
     const take = Math.min(s.events.length - from, rnd() < 0.3 ? 2 : 1);
@@ -141,6 +219,7 @@ export const jobScenario = (jobs = 60, seed = 7): ScenarioAppend[] => {
       expected: from === 0 ? 'no-stream' : from - 1,
     });
     cursor[k] = from + take;
+    if (cursor[k] === s.events.length) open.splice(at, 1);
   }
   return appends;
 };

@@ -12,7 +12,10 @@ afterAll(() => databases.cleanup());
 const tables = (file: string): string[] => {
   const db = new Database(file, { readonly: true });
   try {
-    return db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    return db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all() as string[];
   } finally {
     db.close();
   }
@@ -25,7 +28,15 @@ describe('migrations', () => {
     expect(store.settings().schemaVersion).toBe(latestSchemaVersion);
     await store.close();
     expect(tables(file)).toEqual(
-      expect.arrayContaining(['events', 'jobs', 'status_history', 'archive_history', 'comments', 'access', 'checkpoints']),
+      expect.arrayContaining([
+        'events',
+        'jobs',
+        'status_history',
+        'archive_history',
+        'comments',
+        'access',
+        'checkpoints',
+      ]),
     );
   });
 
@@ -47,7 +58,10 @@ describe('migrations', () => {
 
   it('run only the steps a file lacks', () => {
     const db = new Database(':memory:');
-    const extra = [...migrations, { version: latestSchemaVersion + 1, description: 'test', sql: 'CREATE TABLE extra (x)' }];
+    const extra = [
+      ...migrations,
+      { version: latestSchemaVersion + 1, description: 'test', sql: 'CREATE TABLE extra (x)' },
+    ];
     expect(migrate(db)).toBe(latestSchemaVersion);
     expect(migrate(db, extra)).toBe(latestSchemaVersion + 1);
     expect(migrate(db, extra)).toBe(latestSchemaVersion + 1);
@@ -71,7 +85,10 @@ describe('migrations', () => {
 
   it('roll back a failing step entirely', () => {
     const db = new Database(':memory:');
-    const broken = [...migrations, { version: latestSchemaVersion + 1, description: 'broken', sql: 'CREATE TABLE y (a); BOGUS' }];
+    const broken = [
+      ...migrations,
+      { version: latestSchemaVersion + 1, description: 'broken', sql: 'CREATE TABLE y (a); BOGUS' },
+    ];
     expect(() => migrate(db, broken)).toThrow();
     expect(db.pragma('user_version', { simple: true })).toBe(0);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'events'").pluck().get()).toBe(0);
@@ -82,12 +99,19 @@ describe('migrations', () => {
 describe('opening', () => {
   it('fails with one line naming the store when the file is not a database', () => {
     const file = databases.file('not-a-db.db');
-    writeFileSync(file, 'this is not SQLite, just text that is long enough to be read as a header.'.repeat(20));
-    expect(() => sqliteEventStore({ file })).toThrow(/^cannot open sqlite:.*not-a-db\.db: file is not a database$/);
+    writeFileSync(
+      file,
+      'this is not SQLite, just text that is long enough to be read as a header.'.repeat(20),
+    );
+    expect(() => sqliteEventStore({ file })).toThrow(
+      /^cannot open sqlite:.*not-a-db\.db: file is not a database$/,
+    );
   });
 
   it('fails with one line when the directory does not exist', () => {
-    expect(() => sqliteEventStore({ file: databases.file('missing/dir/x.db') })).toThrow(/^cannot open sqlite:[^\n]+$/);
+    expect(() => sqliteEventStore({ file: databases.file('missing/dir/x.db') })).toThrow(
+      /^cannot open sqlite:[^\n]+$/,
+    );
   });
 
   it('reports WAL, the synchronous level asked for, and the busy timeout', async () => {
@@ -95,7 +119,11 @@ describe('opening', () => {
     expect(full.settings()).toMatchObject({ journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 5000 });
     await full.close();
     const normal = sqliteEventStore({ file: databases.file(), synchronous: 'normal', busyTimeoutMs: 250 });
-    expect(normal.settings()).toMatchObject({ journalMode: 'wal', synchronous: 'normal', busyTimeoutMs: 250 });
+    expect(normal.settings()).toMatchObject({
+      journalMode: 'wal',
+      synchronous: 'normal',
+      busyTimeoutMs: 250,
+    });
     expect(normal.description).toMatch(/^sqlite:.*\?synchronous=normal$/);
     await normal.close();
   });

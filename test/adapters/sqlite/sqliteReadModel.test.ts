@@ -130,7 +130,9 @@ describe('the SQLite read model answers like the memory read model', () => {
     for (const minutes of [0, 10, 15, 30, 60]) {
       const now = new Date(scenarioStart.getTime() + minutes * 60_000);
       const expected = [...(await memory.readModel.expiredLeases(now, 1000))].sort();
-      expect([...(await sqlite.readModel.expiredLeases(now, 1000))].sort(), `${minutes} min`).toEqual(expected);
+      expect([...(await sqlite.readModel.expiredLeases(now, 1000))].sort(), `${minutes} min`).toEqual(
+        expected,
+      );
     }
   });
 });

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A temporary directory for database files, removed by `cleanup`. */
-export const tempDatabases = (): { readonly file: (name?: string) => string; readonly cleanup: () => void } => {
+export const tempDatabases = (): {
+  readonly file: (name?: string) => string;
+  readonly cleanup: () => void;
+} => {
   const dir = mkdtempSync(join(tmpdir(), 'jobledger-sqlite-'));
   let n = 0;
   return {
