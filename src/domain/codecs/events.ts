@@ -8,19 +8,18 @@ export const FunctionVersionData = t.intersection([
   t.type({ id: Id }),
   t.partial({ functionId: Id, name: Name, versionName: ShortText }),
 ]);
-export const JobFileData = t.intersection([
-  t.type({ name: Name }),
-  t.partial({
-    extension: ShortText,
-    mime: ShortText,
-    size: intIn('FileSize', 0, Number.MAX_SAFE_INTEGER),
-    sha256: boundedString('Sha256', 64, 64),
-    description: LongText,
-    displayName: ShortText,
-    externalIdentifier: ShortText,
-    versionName: ShortText,
-  }),
-]);
+/** The optional members of a job's file, shared by the event data and the createJob input. */
+export const jobFileOptionalProps = {
+  extension: ShortText,
+  mime: ShortText,
+  size: intIn('FileSize', 0, Number.MAX_SAFE_INTEGER),
+  sha256: boundedString('Sha256', 64, 64),
+  description: LongText,
+  displayName: ShortText,
+  externalIdentifier: ShortText,
+  versionName: ShortText,
+};
+export const JobFileData = t.intersection([t.type({ name: Name }), t.partial(jobFileOptionalProps)]);
 
 /** The reason recorded on a status change that was not asked for by name. */
 export const StatusChangeReason = oneOf('StatusChangeReason', [

@@ -11,7 +11,7 @@ import {
   oneOf,
   strictObject,
 } from './decode.js';
-import { FunctionVersionData, JobFileData } from './events.js';
+import { FunctionVersionData, JobFileData, jobFileOptionalProps } from './events.js';
 
 const Email = new t.Type<string, string, unknown>(
   'Email',
@@ -32,20 +32,7 @@ const functionInput = strictObject(
   { id: Id },
   { functionId: Id, name: Name, versionName: ShortText },
 );
-const fileInput = strictObject(
-  'File',
-  { name: Name },
-  {
-    extension: ShortText,
-    mime: ShortText,
-    size: intIn('FileSize', 0, Number.MAX_SAFE_INTEGER),
-    sha256: boundedString('Sha256', 64, 64),
-    description: LongText,
-    displayName: ShortText,
-    externalIdentifier: ShortText,
-    versionName: ShortText,
-  },
-);
+const fileInput = strictObject('File', { name: Name }, jobFileOptionalProps);
 
 /** Inputs of the public calls, decoded at the boundary (DESIGN section 4). */
 export const inputCodecs = {
