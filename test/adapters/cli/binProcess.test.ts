@@ -1,38 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transitionTable } from '../../../src/domain/transitionTable.js';
+import { compilePackage } from '../../support/compiledPackage.js';
 import { oneLineFailure, openStoreOpensSqlite, tempDir } from './cliHarness.js';
 
-// The bin as users run it: compiled JavaScript in a child process. It is compiled into .tmp/ (ignored by git)
-// rather than dist/, so that the test never races a build someone else is running.
-const root = resolve(import.meta.dirname, '../../..');
-const out = join(root, '.tmp', `cli-bin-${process.pid}`);
-const bin = join(out, 'dist', 'adapters', 'cli', 'main.js');
+// The bin as users run it: compiled JavaScript in a child process.
+const compiled = compilePackage('cli-bin');
+const bin = join(compiled.dist, 'adapters', 'cli', 'main.js');
 const dirs = tempDir();
 
-beforeAll(() => {
-  mkdirSync(out, { recursive: true });
-  // package.json beside dist/ makes the output ESM and gives --version its number.
-  copyFileSync(join(root, 'package.json'), join(out, 'package.json'));
-  const tsc = spawnSync(
-    process.execPath,
-    [
-      join(root, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      join(out, 'dist'),
-    ],
-    { cwd: root, encoding: 'utf8' },
-  );
-  // tsc emits even when some file elsewhere has a type error; only a missing bin is fatal here.
-  if (!existsSync(bin)) throw new Error(`building the bin failed:\n${tsc.stdout}${tsc.stderr}`);
-}, 180_000);
+beforeAll(() => compiled.build(), 180_000);
 
 afterAll(() => {
-  rmSync(out, { recursive: true, force: true });
+  compiled.cleanup();
   dirs.cleanup();
 });
 
