@@ -264,10 +264,10 @@ export const createSession = (
       jobOf(
         run(
           id,
-          withInput(inputCodecs.updateStatus, 'input', input, (i) => ({
+          withInput(inputCodecs.updateStatus, 'input', input, ({ status, ...rest }) => ({
             type: 'ChangeStatus',
-            to: i.status,
-            ...i,
+            to: status,
+            ...rest,
           })),
         ),
       ),
