@@ -123,3 +123,9 @@ export {
   type SqliteEventStore,
   type SqliteEventStoreOptions,
 } from './adapters/sqlite/sqliteEventStore.js';
+export {
+  postgresEventStore,
+  parsePostgresUrl,
+  type PostgresEventStore,
+  type PostgresEventStoreOptions,
+} from './adapters/postgres/postgresEventStore.js';

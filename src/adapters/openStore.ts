@@ -1,15 +1,17 @@
 import type { ProjectedEventStore } from '../projections/ReadModelStore.js';
 import { memoryEventStore } from './memory/memoryEventStore.js';
+import { parsePostgresUrl, postgresEventStore } from './postgres/postgresEventStore.js';
 import { parseSqliteUrl, sqliteEventStore } from './sqlite/sqliteEventStore.js';
 
 /** The URL schemes `openStore` understands. */
-export const storeSchemes = ['memory:', 'sqlite:'] as const;
+export const storeSchemes = ['memory:', 'sqlite:', 'postgres://', 'postgresql://'] as const;
 
 /**
  * Opens an event store (with its read model) from a URL:
  * - `memory:` — in memory, for tests and property runs;
  * - `sqlite:<file>` — the embedded default (`sqlite:./jobledger.db`, add `?synchronous=normal` to trade the
- *   last moments before an OS crash for speed).
+ *   last moments before an OS crash for speed);
+ * - `postgres://user@host:5432/db[?schema=jobledger&pool_size=10&statement_timeout=30000&application_name=jobledger]`.
  *
  * Throws an Error with a one-line message for a URL it cannot open.
  *
@@ -24,5 +26,9 @@ export const openStore = (url: string): ProjectedEventStore => {
   }
   if (url === 'memory:' || url === 'memory://') return memoryEventStore();
   if (url.startsWith('sqlite:')) return sqliteEventStore(parseSqliteUrl(url));
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    // Connects and migrates on first use, so opening stays synchronous.
+    return postgresEventStore(parsePostgresUrl(url));
+  }
   throw new Error(`unknown store URL ${url}; use one of ${storeSchemes.map((s) => `${s}…`).join(', ')}`);
 };
