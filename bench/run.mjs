@@ -8,6 +8,7 @@ import { staleDistWarning } from './lib/ours.mjs';
 import { createReport, printReport, writeReport } from './lib/report.mjs';
 import { runAppends } from './sections/appends.mjs';
 import { runListing } from './sections/listing.mjs';
+import { runPostgres } from './sections/postgres.mjs';
 import { runRebuild } from './sections/rebuild.mjs';
 import { runReplay } from './sections/replay.mjs';
 
@@ -24,6 +25,7 @@ const config = {
   replayEvents: envInt('BENCH_REPLAY_EVENTS', quick ? 100_000 : 1_000_000),
   events: envInt('BENCH_EVENTS', quick ? 20_000 : 1_000_000),
   jobs: envInt('BENCH_JOBS', quick ? 20_000 : 1_000_000),
+  pgJobs: envInt('BENCH_PG_JOBS', quick ? 2_000 : 12_000),
 };
 
 const sections = {
@@ -31,6 +33,7 @@ const sections = {
   appends: runAppends,
   rebuild: runRebuild,
   listing: runListing,
+  postgres: runPostgres,
 };
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')

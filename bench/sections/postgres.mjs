@@ -1,0 +1,237 @@
+// Section: the Postgres store side by side with Emmett's PostgreSQL store, raw `pg` inserts and pg-boss.
+//  - commands/s, 1 and 8 concurrent callers: jobledger createJob(draft) (one event, with its projections) vs
+//    Emmett appendToStream (one event) vs raw one-row INSERT transactions;
+//  - jobs/s, 8 agents: jobledger getJobForAgent + Running + Completed (three commands, the full audit history)
+//    vs pg-boss fetch(batchSize 1) + complete.
+// Every side runs on a database of its own, created for this run and dropped at the end.
+import { progress, runConcurrent } from '../lib/measure.mjs';
+import { alice, loadJobledger, need, right, smallestJob } from '../lib/ours.mjs';
+import {
+  freshDatabase,
+  openEmmettPg,
+  openPgBoss,
+  openRawPg,
+  pgUnavailable,
+  pgUrl,
+  serverSettings,
+} from '../lib/postgresPeers.mjs';
+
+const SECTION = 'postgres';
+
+const openLedgerOn = async (db, poolSize) => {
+  const mod = need(await loadJobledger(), 'createJobLedger', 'openStore');
+  const store = mod.openStore(`${db.url}?schema=jobledger&pool_size=${poolSize}`);
+  const ledger = mod.createJobLedger({ store });
+  return { mod, store, ledger };
+};
+
+const closeLedger = async (ledger) => {
+  const r = await ledger.close()();
+  if (r._tag === 'Left') throw new Error(`ledger.close: ${r.left.message}`);
+};
+
+const openLedgerCommands = async (db) => {
+  const { ledger } = await openLedgerOn(db, 10);
+  const session = ledger.as(alice);
+  const draft = { ...smallestJob, draft: true };
+  return {
+    appendOne: async () => {
+      right(await session.createJob(draft)(), 'createJob');
+      return true;
+    },
+    close: () => closeLedger(ledger),
+  };
+};
+
+/** A ledger with `jobs` Pending jobs; `claimOne` is one agent's claim + Running + Completed. */
+const openLedgerJobs = async (db, jobs, agents) => {
+  const { ledger } = await openLedgerOn(db, 10);
+  const session = ledger.as(alice);
+  let made = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (made < jobs) {
+        made++;
+        right(await session.createJob(smallestJob)(), 'seed createJob');
+      }
+    }),
+  );
+  const sessions = Array.from({ length: agents }, (_, i) =>
+    ledger.as({ kind: 'agent', id: `agent-${i}`, tenantId: 't1' }),
+  );
+  let next = 0;
+  return {
+    claimOne: async () => {
+      const agent = sessions[next++ % sessions.length];
+      const job = right(await agent.getJobForAgent({})(), 'getJobForAgent');
+      if (!('id' in job)) throw new Error(`no job to claim (${job.message}): seed more jobs`);
+      right(await agent.updateStatus(job.id, { status: 'Running' })(), 'updateStatus Running');
+      right(await agent.updateStatus(job.id, { status: 'Completed' })(), 'updateStatus Completed');
+      return true;
+    },
+    close: () => closeLedger(ledger),
+  };
+};
+
+const commandSides = [
+  { key: 'raw', name: 'raw pg 1-row INSERT', open: (db) => openRawPg(db, 10) },
+  { key: 'emmett', name: 'Emmett-postgresql 0.42.0 appendToStream', open: (db) => openEmmettPg(db) },
+  { key: 'ledger', name: 'jobledger createJob(draft) on Postgres', open: (db) => openLedgerCommands(db) },
+];
+
+const measureCommands = async (report, config) => {
+  const open = [];
+  try {
+    for (const side of commandSides) {
+      const entry = { side, db: undefined, target: undefined, acc: new Map() };
+      open.push(entry);
+      try {
+        entry.db = await freshDatabase(side.key);
+        entry.target = await side.open(entry.db);
+      } catch (error) {
+        report.fail(SECTION, side.name, error);
+        entry.target = undefined;
+      }
+    }
+    const what = (side, callers) => `${side.name}, ${callers} client${callers > 1 ? 's' : ''}`;
+    const rounds = config.rounds;
+    // Interleaved rounds (raw, Emmett, ledger, raw, ...) so that drift of the shared machine weighs alike.
+    for (let round = 0; round < rounds; round++) {
+      for (const entry of open) {
+        if (entry.target === undefined) continue;
+        for (const callers of config.callers) {
+          progress(`${SECTION}: ${what(entry.side, callers)}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''}`);
+          const r = await runConcurrent({
+            callers,
+            durationMs: config.durationMs / rounds,
+            warmupMs: round === 0 ? config.warmupMs : 0,
+            op: entry.target.appendOne,
+          });
+          const a = entry.acc.get(callers) ?? { ops: 0, errors: 0, seconds: 0, rates: [] };
+          a.ops += r.ops;
+          a.errors += r.errors;
+          a.seconds += r.seconds;
+          a.rates.push(Math.round(r.perSecond));
+          a.firstError ??= r.firstError;
+          entry.acc.set(callers, a);
+        }
+      }
+    }
+    for (const { side, acc } of open) {
+      for (const [callers, a] of acc) {
+        let detail = `${a.ops} ops in ${a.seconds.toFixed(1)} s`;
+        if (a.rates.length > 1) detail += ` (rounds: ${a.rates.join(', ')}/s)`;
+        if (a.errors > 0) detail += `; ${a.errors} FAILED (${a.firstError})`;
+        report.measure({
+          section: SECTION,
+          id: `pg.${side.key}.${callers}`,
+          label: what(side, callers),
+          value: a.ops / a.seconds,
+          unit: 'ops/s',
+          ops: a.ops,
+          errors: a.errors,
+          seconds: a.seconds,
+          rounds: a.rates,
+          detail,
+        });
+      }
+    }
+  } finally {
+    for (const entry of open) {
+      await entry.target?.close().catch((error) => report.fail(SECTION, `${entry.side.name} close`, error));
+      await entry.db?.drop().catch((error) => report.fail(SECTION, `${entry.side.name} drop`, error));
+    }
+  }
+};
+
+const measureJobs = async (report, config) => {
+  const agents = 8;
+  // Enough work for the whole measurement at well above the rates seen (a dry queue fails loudly).
+  const jobs = config.pgJobs;
+  const sides = [
+    { key: 'pgboss', name: `pg-boss 12 fetch + complete, ${agents} workers`, open: (db) => openPgBoss(db, jobs) },
+    {
+      key: 'ledger',
+      name: `jobledger claim + Running + Completed, ${agents} agents`,
+      open: (db) => openLedgerJobs(db, jobs, agents),
+    },
+  ];
+  for (const side of sides) {
+    let db;
+    let target;
+    try {
+      progress(`${SECTION}: seeding ${jobs} jobs for ${side.name}`);
+      db = await freshDatabase(`jobs_${side.key}`);
+      target = await side.open(db);
+      progress(`${SECTION}: ${side.name}`);
+      const r = await runConcurrent({
+        callers: agents,
+        durationMs: config.durationMs,
+        warmupMs: config.warmupMs,
+        op: target.claimOne,
+      });
+      let detail = `${r.ops} jobs in ${r.seconds.toFixed(1)} s`;
+      if (r.errors > 0) detail += `; ${r.errors} FAILED (${r.firstError})`;
+      report.measure({
+        section: SECTION,
+        id: `pg.jobs.${side.key}`,
+        label: side.name,
+        value: r.perSecond,
+        unit: 'jobs/s',
+        ops: r.ops,
+        errors: r.errors,
+        seconds: r.seconds,
+        detail,
+      });
+    } catch (error) {
+      report.fail(SECTION, side.name, error);
+    } finally {
+      await target?.close().catch((error) => report.fail(SECTION, `${side.name} close`, error));
+      await db?.drop().catch((error) => report.fail(SECTION, `${side.name} drop`, error));
+    }
+  }
+};
+
+export const runPostgres = async (report, config) => {
+  const unavailable = await pgUnavailable();
+  if (unavailable !== undefined) {
+    report.fail(SECTION, 'server', new Error(`no Postgres server at ${pgUrl} (${unavailable}); set JOBLEDGER_PG_URL`));
+    return;
+  }
+  const settings = await serverSettings();
+  report.note(
+    `postgres: ${Object.entries(settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  );
+  await measureCommands(report, config);
+  await measureJobs(report, config);
+  const v = (id) => report.get(id)?.value;
+  for (const callers of config.callers) {
+    const n = `${callers} client${callers > 1 ? 's' : ''}`;
+    report.target({
+      id: `pg.${callers}.vs.emmett`,
+      label: `Postgres ${n}: jobledger / Emmett`,
+      ours: v(`pg.ledger.${callers}`),
+      baseline: v(`pg.emmett.${callers}`),
+      need: 2,
+      unit: '/s',
+    });
+    report.target({
+      id: `pg.${callers}.vs.raw`,
+      label: `Postgres ${n}: jobledger / raw INSERT`,
+      ours: v(`pg.ledger.${callers}`),
+      baseline: v(`pg.raw.${callers}`),
+      need: 0.6,
+      unit: '/s',
+    });
+  }
+  report.target({
+    id: 'pg.jobs.vs.pgboss',
+    label: 'Postgres 8 agents: jobledger jobs / pg-boss jobs',
+    ours: v('pg.jobs.ledger'),
+    baseline: v('pg.jobs.pgboss'),
+    need: 1.5,
+    unit: '/s',
+  });
+};
