@@ -100,7 +100,9 @@ const measureCommands = async (report, config) => {
       for (const entry of open) {
         if (entry.target === undefined) continue;
         for (const callers of config.callers) {
-          progress(`${SECTION}: ${what(entry.side, callers)}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''}`);
+          progress(
+            `${SECTION}: ${what(entry.side, callers)}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''}`,
+          );
           const r = await runConcurrent({
             callers,
             durationMs: config.durationMs / rounds,
@@ -149,7 +151,11 @@ const measureJobs = async (report, config) => {
   // Enough work for the whole measurement at well above the rates seen (a dry queue fails loudly).
   const jobs = config.pgJobs;
   const sides = [
-    { key: 'pgboss', name: `pg-boss 12 fetch + complete, ${agents} workers`, open: (db) => openPgBoss(db, jobs) },
+    {
+      key: 'pgboss',
+      name: `pg-boss 12 fetch + complete, ${agents} workers`,
+      open: (db) => openPgBoss(db, jobs),
+    },
     {
       key: 'ledger',
       name: `jobledger claim + Running + Completed, ${agents} agents`,
@@ -195,7 +201,11 @@ const measureJobs = async (report, config) => {
 export const runPostgres = async (report, config) => {
   const unavailable = await pgUnavailable();
   if (unavailable !== undefined) {
-    report.fail(SECTION, 'server', new Error(`no Postgres server at ${pgUrl} (${unavailable}); set JOBLEDGER_PG_URL`));
+    report.fail(
+      SECTION,
+      'server',
+      new Error(`no Postgres server at ${pgUrl} (${unavailable}); set JOBLEDGER_PG_URL`),
+    );
     return;
   }
   const settings = await serverSettings();

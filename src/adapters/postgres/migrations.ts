@@ -451,11 +451,106 @@ $fn$;
 `;
 
 /**
+ * Version 2: group commit. `append_batch` stores the appends of several commands (on different streams) in one
+ * transaction, so that concurrent commands share one commit (one WAL flush) and one round trip. Each item is
+ * checked and answered on its own exactly as `append_events` would: a wrong expectation or a stale tip stores
+ * nothing of that item and leaves the others alone. The stream locks of all items are taken first, in one order
+ * (`lock_streams`), before the transaction has an id: the horizon of readers (version 1) and freedom from
+ * deadlock between batches both rest on that.
+ *
+ * `append_events` keeps its contract; both now go through `append_locked`, the checks and writes of one append.
+ */
+const v2 = ({ q, writerLockClass: k }: PostgresNames): string => `
+-- The checks and writes of one append whose stream lock the caller holds (see append_events for the outcomes).
+CREATE FUNCTION ${q('append_locked')}(p_stream text, p_expected text, p_tip integer, p_events json,
+  p_projection jsonb)
+RETURNS TABLE (outcome text, actual integer, tx_id text, seqs bigint[], missing json)
+LANGUAGE plpgsql VOLATILE AS $fn$
+#variable_conflict use_column
+DECLARE
+  v_actual integer;
+  v_seqs bigint[];
+BEGIN
+  SELECT max(e.version) INTO v_actual FROM ${q('events')} e WHERE e.stream_id = p_stream;
+  v_actual := coalesce(v_actual, -1);
+  IF NOT (p_expected = 'any' OR (p_expected = 'no-stream' AND v_actual = -1)
+          OR (p_expected = 'exists' AND v_actual >= 0) OR p_expected = v_actual::text) THEN
+    RETURN QUERY SELECT 'wrong-expected'::text, v_actual, NULL::text, NULL::bigint[], NULL::json;
+    RETURN;
+  END IF;
+  IF json_array_length(p_events) = 0 THEN
+    RETURN QUERY SELECT 'ok'::text, v_actual, NULL::text, ARRAY[]::bigint[], NULL::json;
+    RETURN;
+  END IF;
+  IF v_actual <> p_tip THEN
+    RETURN QUERY SELECT 'stale'::text, v_actual, NULL::text, NULL::bigint[],
+      (SELECT coalesce(json_agg(json_build_object('position', e.tx_id::text || ':' || e.seq::text,
+         'streamId', e.stream_id, 'version', e.version, 'eventId', e.event_id, 'type', e.type,
+         'schemaVersion', e.schema_version, 'data', e.data, 'metadata', e.metadata) ORDER BY e.version), '[]')
+       FROM ${q('events')} e WHERE e.stream_id = p_stream AND e.version > p_tip);
+    RETURN;
+  END IF;
+  WITH inserted AS (
+    INSERT INTO ${q('events')} (stream_id, version, event_id, type, schema_version, data, metadata)
+    SELECT p_stream, x.version, x."eventId", x.type, x."schemaVersion", coalesce(x.data, 'null'::json), x.metadata
+    FROM json_to_recordset(p_events) AS x(version integer, "eventId" text, type text, "schemaVersion" integer,
+      data json, metadata json)
+    ORDER BY x.version
+    RETURNING seq, version)
+  SELECT array_agg(i.seq ORDER BY i.version) INTO v_seqs FROM inserted i;
+  IF p_projection IS NOT NULL THEN
+    PERFORM ${q('write_projections')}(p_projection);
+  END IF;
+  RETURN QUERY SELECT 'ok'::text, v_actual, pg_current_xact_id()::text, v_seqs, NULL::json;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION ${q('append_events')}(p_stream text, p_expected text, p_tip integer, p_events json,
+  p_projection jsonb)
+RETURNS TABLE (outcome text, actual integer, tx_id text, seqs bigint[], missing json)
+LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+    RAISE EXCEPTION 'jobledger: append_events must come before any other write of its transaction'
+      USING DETAIL = 'Readers order the log by the ids of the transactions that wrote it (see migrations.ts).';
+  END IF;
+  PERFORM pg_advisory_xact_lock(${k}, hashtext(p_stream));
+  RETURN QUERY SELECT * FROM ${q('append_locked')}(p_stream, p_expected, p_tip, p_events, p_projection);
+END
+$fn$;
+
+-- Several appends in one transaction: p_items is a JSON array of
+-- { "stream", "expected", "tip", "events", "projection" } (the arguments of append_events), on distinct streams.
+-- One row per item, idx counting from 1.
+CREATE FUNCTION ${q('append_batch')}(p_items json)
+RETURNS TABLE (idx integer, outcome text, actual integer, tx_id text, seqs bigint[], missing json)
+LANGUAGE plpgsql VOLATILE AS $fn$
+#variable_conflict use_column
+DECLARE
+  v_item json;
+  v_idx bigint;
+BEGIN
+  IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+    RAISE EXCEPTION 'jobledger: append_batch must come before any other write of its transaction'
+      USING DETAIL = 'Readers order the log by the ids of the transactions that wrote it (see migrations.ts).';
+  END IF;
+  PERFORM ${q('lock_streams')}(ARRAY(SELECT x->>'stream' FROM json_array_elements(p_items) AS x));
+  FOR v_item, v_idx IN SELECT x.value, x.ordinality FROM json_array_elements(p_items) WITH ORDINALITY AS x LOOP
+    RETURN QUERY SELECT v_idx::integer, a.outcome, a.actual, a.tx_id, a.seqs, a.missing
+      FROM ${q('append_locked')}(v_item->>'stream', v_item->>'expected', (v_item->>'tip')::integer,
+        v_item->'events', nullif((v_item->'projection')::jsonb, 'null'::jsonb)) AS a;
+  END LOOP;
+END
+$fn$;
+`;
+
+/**
  * The schema of the Postgres store, oldest first. Never edit a released step: add a new one, so that a schema
  * written by an older jobledger is brought forward on open.
  */
 export const postgresMigrations: readonly PostgresMigration[] = [
   { version: 1, description: 'events, job projections, append and read functions', sql: v1 },
+  { version: 2, description: 'append_batch: several appends in one transaction (group commit)', sql: v2 },
 ];
 
 /** The schema version this jobledger writes. */

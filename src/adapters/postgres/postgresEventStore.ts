@@ -14,6 +14,7 @@ import { jobIdOfStream, type NewEvent, type StoredEvent } from '../../domain/sto
 import type { ProjectedEventStore, ProjectionProgress } from '../../projections/ReadModelStore.js';
 import { deepFreeze } from '../memory/deepFreeze.js';
 import { sealEvents } from '../sealEvents.js';
+import { appendBatcher, type AppendOutcome } from './appendBatcher.js';
 import { eventNotifications } from './eventNotifications.js';
 import { latestPostgresSchemaVersion, migratePostgres, postgresNames } from './migrations.js';
 import { parsePostgresPosition } from './postgresPosition.js';
@@ -50,6 +51,12 @@ export interface PostgresEventStoreOptions {
    * hold it, two round trips per command).
    */
   readonly optimisticAttempts?: number;
+  /**
+   * Append transactions of this store object in flight at once (default 2). Appends that come while they run
+   * share the next transaction (group commit, see appendBatcher.ts); 1 gives the largest batches, a higher
+   * number more parallel commits.
+   */
+  readonly maxAppendTransactions?: number;
 }
 
 /** The Postgres event store: a {@link ProjectedEventStore} that can also rebuild and migrate on demand. */
@@ -58,13 +65,21 @@ export interface PostgresEventStore extends ProjectedEventStore {
   rebuildReadModel(onProgress?: (p: ProjectionProgress) => void): Promise<ProjectionProgress>;
   /** Runs the migrations now (they otherwise run on first use); resolves with the schema version. */
   migrate(): Promise<number>;
+  /** Counts since the store opened, to see the group commit at work (commands per transaction). */
+  stats(): PostgresStoreStats;
 }
 
-interface AppendRow {
-  readonly outcome: 'ok' | 'wrong-expected' | 'stale';
-  readonly actual: number;
-  readonly tx_id: string | null;
-  readonly seqs: string[] | null;
+/** What {@link PostgresEventStore.stats} counts. */
+export interface PostgresStoreStats {
+  /** Append transactions sent (one per batch of the group commit, or per locked write). */
+  readonly transactions: number;
+  /** Appends and executes sent to be stored (a stale one that was sent again counts again). */
+  readonly commands: number;
+  /** Events stored. */
+  readonly events: number;
+}
+
+interface AppendRow extends AppendOutcome {
   readonly missing: readonly MissingEvent[] | null;
 }
 
@@ -130,7 +145,8 @@ const expectedText = (expected: ExpectedVersion): string =>
  *
  * - Appends go through the `append_events` function (migrations.ts): expectation, tip check, events, job
  *   projections, in one round trip and one transaction. Events are sealed (versions, ids, hash chain) here, so
- *   hashes are the same on every store.
+ *   hashes are the same on every store. Concurrent appends of one store object share transactions
+ *   (`append_batch`, group commit: appendBatcher.ts), each still checked and answered on its own.
  * - `execute` decides against the stream as this object last saw it (a stream it does not know: as an empty
  *   one, which is right for a creation) and appends only if the stream is still at that tip: one round trip.
  *   When the stream moved on, the append answers with the missing events and the command decides again; a
@@ -291,6 +307,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         : { nextVersion: row.actual + 1, position: '0:0', events: [] };
     }
     const stored = deepFreeze(s.events.map((e, i) => ({ ...e, position: `${row.tx_id}:${row.seqs![i]}` })));
+    storedEvents += stored.length;
     const last = stored[stored.length - 1]!;
     const next: StreamView = {
       streamId: s.view.streamId,
@@ -305,19 +322,44 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     return { nextVersion: last.version + 1, position: last.position, events: stored };
   };
 
-  /** One optimistic append: stored only if the stream is still at `view`'s tip. One round trip. */
+  const batcher = appendBatcher({
+    appendOne: async (item) =>
+      (
+        await pool.query<AppendRow>({
+          name: `${schema}:append`,
+          text: `SELECT outcome, actual, tx_id, seqs, missing
+                 FROM ${q('append_events')}($1, $2, $3, $4::json, $5::jsonb)`,
+          values: [item.streamId, item.expected, item.tip, item.eventsJson, item.projectionJson],
+        })
+      ).rows[0]!,
+    appendMany: async (itemsJson) =>
+      (
+        await pool.query<AppendRow>({
+          name: `${schema}:append-batch`,
+          text: `SELECT outcome, actual, tx_id, seqs, missing FROM ${q('append_batch')}($1::json) ORDER BY idx`,
+          values: [itemsJson],
+        })
+      ).rows,
+    ...(options.maxAppendTransactions !== undefined && { maxInFlight: options.maxAppendTransactions }),
+  });
+
+  /**
+   * One optimistic append: stored only if the stream is still at `view`'s tip. One round trip, shared with the
+   * appends of other commands of this object that come at the same time (group commit).
+   */
   const tryAppend = async (
     view: StreamView,
     events: readonly NewEvent[],
     expected: string,
   ): Promise<Attempt> => {
     const s = seal(view, events);
-    const r = await pool.query<AppendRow>({
-      name: `${schema}:append`,
-      text: `SELECT outcome, actual, tx_id, seqs, missing FROM ${q('append_events')}($1, $2, $3, $4::json, $5::jsonb)`,
-      values: [view.streamId, expected, view.version, s.eventsJson, s.projectionJson],
-    });
-    const row = r.rows[0]!;
+    const row = (await batcher.append({
+      streamId: view.streamId,
+      expected,
+      tip: view.version,
+      eventsJson: s.eventsJson,
+      projectionJson: s.projectionJson,
+    })) as AppendRow;
     if (row.outcome === 'ok') return { kind: 'ok', result: committed(s, row) };
     if (row.outcome === 'wrong-expected') {
       if (row.actual !== view.version) cache.delete(view.streamId);
@@ -337,6 +379,8 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
    * `append_events; COMMIT`. Two round trips (simple-protocol statements, values escaped as literals). While
    * the lock is held, other writers of the stream wait and `claimCandidates` offers other jobs first.
    */
+  let lockedWrites = 0;
+  let storedEvents = 0;
   const lockedWrite = async <Err>(
     streamId: string,
     known: StreamView | undefined,
@@ -344,6 +388,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     expected: string,
   ): Promise<E.Either<Err | StoreError, AppendResult>> => {
     const client = await pool.connect();
+    lockedWrites++;
     const stream = client.escapeLiteral(streamId);
     let open = false;
     try {
@@ -576,6 +621,14 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         if (events.length === batchSize) continue;
         await pause(woken, signal, pollIntervalMs);
       }
+    },
+    stats: () => {
+      const sent = batcher.stats();
+      return {
+        transactions: sent.transactions + lockedWrites,
+        commands: sent.appends + lockedWrites,
+        events: storedEvents,
+      };
     },
     rebuildReadModel: (onProgress) =>
       rebuildPostgresReadModel(
