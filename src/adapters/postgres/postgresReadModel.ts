@@ -31,8 +31,8 @@ export interface PostgresReadModelContext {
 }
 
 /**
- * Spreads the agents of this store object over the queue. A job offered first to one agent, until its command
- * on the job ends (or `ttlMs` passes), is offered after the others to the next agents. And while this object's
+ * Spreads the agents of this store object over the queue. A job offered first to one agent is offered after the
+ * others to the next agents, until `ttlMs` after its command on the job ended. And while this object's
  * claims keep losing races (to other instances), the unlocked candidates are rotated by a random offset: agents
  * released together by the winner's commit would otherwise all go for the same next job. Without contention the
  * order is strictly oldest first.
@@ -58,9 +58,13 @@ export const claimOffers = (ttlMs = 500) => {
       if (offered.size > 1000) for (const [id, at] of offered) if (now - at >= ttlMs) offered.delete(id);
       return ordered;
     },
-    /** The command on job `jobId` ended. */
+    /**
+     * The command on job `jobId` ended. An offered job stays behind the others for another `ttlMs`: it was most
+     * likely claimed, and candidate lists read before that commit still show it as Pending, so the next agent
+     * would only lose a race (and a round trip) on it.
+     */
     settle(jobId: string): void {
-      offered.delete(jobId);
+      if (offered.has(jobId)) offered.set(jobId, Date.now());
     },
     /** A command on a job found the job changed under it: another writer (instance) got there first. */
     contended(): void {
