@@ -39,15 +39,28 @@ export const memoryEventStore = (): ProjectedEventStore => {
 
   const closedError = (): StoreError => JobError.store('the memory store is closed; open a new one');
 
+  const eventIds = new Set<string>();
+
+  /** Stores the events, or (an event id already stored, as the SQL stores refuse it) stores nothing. */
   const commit = (
     streamId: string,
     events: readonly Parameters<EventStore['append']>[1][number][],
-  ): AppendResult => {
+  ): E.Either<StoreError, AppendResult> => {
     const stream = streams.get(streamId) ?? [];
     const last = stream[stream.length - 1];
     const tip = last === undefined ? emptyTip : { version: last.version, hash: last.metadata.hash };
     const base = all.length;
     const sealed = deepFreeze(sealEvents(streamId, tip, events, (i) => String(base + i + 1)));
+    const ids = sealed.map((e) => e.eventId);
+    const repeated = ids.find((id, i) => eventIds.has(id) || ids.indexOf(id) !== i);
+    if (repeated !== undefined) {
+      return E.left(
+        JobError.store(
+          `appending to ${streamId}: event id ${repeated} is already stored; give every event its own id (or none)`,
+        ),
+      );
+    }
+    for (const id of ids) eventIds.add(id);
     stream.push(...sealed);
     streams.set(streamId, stream);
     all.push(...sealed);
@@ -56,7 +69,7 @@ export const memoryEventStore = (): ProjectedEventStore => {
     wakeUp = new Promise<void>((resolve) => (wake = resolve));
     done?.();
     const tail = sealed[sealed.length - 1]!;
-    return { nextVersion: tail.version + 1, position: tail.position, events: sealed };
+    return E.right({ nextVersion: tail.version + 1, position: tail.position, events: sealed });
   };
 
   const versionOf = (streamId: string): number => (streams.get(streamId)?.length ?? 0) - 1;
@@ -75,7 +88,7 @@ export const memoryEventStore = (): ProjectedEventStore => {
         if (events.length === 0) {
           return E.right({ nextVersion: actual + 1, position: String(all.length), events: [] });
         }
-        return E.right(commit(streamId, events));
+        return commit(streamId, events);
       },
     execute:
       <Err>(streamId: string, decider: TransactionalDecider<Err>) =>
@@ -86,7 +99,7 @@ export const memoryEventStore = (): ProjectedEventStore => {
         if (decided.right.length === 0) {
           return E.right({ nextVersion: versionOf(streamId) + 1, position: String(all.length), events: [] });
         }
-        return E.right(commit(streamId, decided.right));
+        return commit(streamId, decided.right);
       },
     async *readStream(streamId, options = {}) {
       if (closed) throw new Error(closedError().message);
