@@ -558,12 +558,92 @@ $fn$;
 };
 
 /**
+ * The child lists of a job projection from version 3 on. The job's histories and comments are read from its
+ * `state` (one row per job), so only what listing and claims filter on keeps a table: the agents that reported
+ * on a job (an agent sees every job it ever reported on, policy.relationOf) and the access grants.
+ */
+const leanLists: readonly ProjectedList[] = [
+  { key: 'agents', table: 'job_agents', columns: [['agent_id', 'agentId', 'text']] },
+  projectedLists.find((list) => list.key === 'access')!,
+];
+
+/** The tables of the job projections besides `jobs`, in the latest schema (for reset and rebuild). */
+export const jobChildTables: readonly string[] = leanLists.map((list) => list.table);
+
+/** `write_projections` over `lists`: see version 1 for the payload and the write modes. */
+const writeProjectionsSql = (q: PostgresNames['q'], lists: readonly ProjectedList[]): string => `
+CREATE OR REPLACE FUNCTION ${q('write_projections')}(p jsonb) RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
+#variable_conflict use_column
+DECLARE
+  j jsonb;
+  v_list jsonb;
+  v_id text;
+  v_stored integer;
+  v_found boolean;
+  v_mode text;
+  v_from integer;
+BEGIN
+  FOR j IN SELECT value FROM jsonb_array_elements(p) LOOP
+    v_id := j->>'jobId';
+    IF j ? 'delete' THEN
+      DELETE FROM ${q('jobs')} WHERE job_id = v_id;
+${lists.map((list) => `      DELETE FROM ${q(list.table)} WHERE job_id = v_id;`).join('\n')}
+      CONTINUE;
+    END IF;
+    SELECT version INTO v_stored FROM ${q('jobs')} WHERE job_id = v_id;
+    v_found := FOUND;
+    v_mode := CASE
+      WHEN NOT v_found AND j->>'base' IS NULL THEN 'new'
+      WHEN v_found AND v_stored = (j->>'base')::integer THEN 'incremental'
+      ELSE 'whole' END;
+    INSERT INTO ${q('jobs')} AS t (job_id, tenant_id, status, created, created_by_id, agent_id,
+      assigned_agent_id, assigned_agent_pool_id, model_id, function_id, archived, lease_expires_at, version, state)
+    SELECT v_id, r."tenantId", r.status, r.created, r."createdById", r."agentId", r."assignedAgentId",
+      r."assignedAgentPoolId", r."modelId", r."functionId", r.archived, r."leaseExpiresAt", r.version, j->'state'
+    FROM jsonb_to_record(j->'row') AS r("tenantId" text, status text, created timestamptz,
+      "createdById" text, "agentId" text, "assignedAgentId" text, "assignedAgentPoolId" text, "modelId" text,
+      "functionId" text, archived boolean, "leaseExpiresAt" timestamptz, version integer)
+    ON CONFLICT (job_id) DO UPDATE SET tenant_id = excluded.tenant_id, status = excluded.status,
+      created = excluded.created, created_by_id = excluded.created_by_id, agent_id = excluded.agent_id,
+      assigned_agent_id = excluded.assigned_agent_id, assigned_agent_pool_id = excluded.assigned_agent_pool_id,
+      model_id = excluded.model_id, function_id = excluded.function_id, archived = excluded.archived,
+      lease_expires_at = excluded.lease_expires_at, version = excluded.version, state = excluded.state;
+${lists.map((list) => writeListSql(q, list)).join('\n')}
+  END LOOP;
+END
+$fn$;`;
+
+/**
+ * Version 3: lean job projections. Every command wrote a row per status into `status_history` (and archive and
+ * comment rows) besides the job row, which holds all of it in `state` already; those writes were a large share
+ * of an append's cost on the server. Now a command writes the job row, plus a `job_agents` row when an agent
+ * reports on the job for the first time, plus the grants when they change. `job_agents` is filled from
+ * `status_history` (each job's agents in the order they first appear), then the three tables go.
+ */
+const v3 = ({ q }: PostgresNames): string => `
+CREATE TABLE ${q('job_agents')} (
+  job_id   text COLLATE "C" NOT NULL,
+  seq      integer NOT NULL,
+  agent_id text COLLATE "C" NOT NULL,
+  PRIMARY KEY (job_id, seq)
+);
+CREATE INDEX job_agents_by_agent ON ${q('job_agents')} (agent_id, job_id);
+INSERT INTO ${q('job_agents')} (job_id, seq, agent_id)
+  SELECT f.job_id, (row_number() OVER (PARTITION BY f.job_id ORDER BY f.first_seq) - 1)::integer, f.agent_id
+  FROM (SELECT h.job_id, h.agent_id, min(h.seq) AS first_seq FROM ${q('status_history')} h
+        WHERE h.agent_id IS NOT NULL GROUP BY h.job_id, h.agent_id) f;
+DROP TABLE ${q('status_history')}, ${q('archive_history')}, ${q('comments')};
+${writeProjectionsSql(q, leanLists)}
+`;
+
+/**
  * The schema of the Postgres store, oldest first. Never edit a released step: add a new one, so that a schema
  * written by an older jobledger is brought forward on open.
  */
 export const postgresMigrations: readonly PostgresMigration[] = [
   { version: 1, description: 'events, job projections, append and read functions', sql: v1 },
   { version: 2, description: 'append_batch: several appends in one transaction (group commit)', sql: v2 },
+  { version: 3, description: 'lean job projections: job_agents instead of per-status rows', sql: v3 },
 ];
 
 /** The schema version this jobledger writes. */

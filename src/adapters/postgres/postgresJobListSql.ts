@@ -42,7 +42,7 @@ export const filterSql = (q: JobListQuery, args: SqlArgs): string =>
 /**
  * `relationOf(viewer, state) !== 'none'` (policy.ts) in SQL. The system sees everything; nobody else sees
  * another tenant. A user sees a job as administrator, as its creator, or through a grant to its id or (case
- * insensitively) its email; an agent sees what it holds, held (it appears in the status history), is assigned
+ * insensitively) its email; an agent sees what it holds, held (it reported on it: `job_agents`), is assigned
  * (itself or one of its pools), or was granted.
  */
 export const visibilitySql = (viewer: Viewer, args: SqlArgs, q: (table: string) => string): string => {
@@ -65,7 +65,7 @@ export const visibilitySql = (viewer: Viewer, args: SqlArgs, q: (table: string) 
   const id = args.add(viewer.id);
   return `${tenant} AND (j.agent_id = ${id} OR j.assigned_agent_id = ${id}
     OR j.assigned_agent_pool_id = ANY(${args.add(viewer.poolIds ?? [])}::text[])
-    OR j.job_id IN (SELECT h.job_id FROM ${q('status_history')} h WHERE h.agent_id = ${id}
+    OR j.job_id IN (SELECT h.job_id FROM ${q('job_agents')} h WHERE h.agent_id = ${id}
       UNION ALL SELECT a.job_id FROM ${q('access')} a WHERE a.subject_type = 'agent' AND a.subject_key = ${id}))`;
 };
 

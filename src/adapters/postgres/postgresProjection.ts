@@ -34,9 +34,8 @@ export type JobProjectionPayload =
       readonly base: number | null;
       readonly row: Record<string, unknown>;
       readonly state: JobState;
-      readonly statusHistory: ListChange;
-      readonly archiveHistory: ListChange;
-      readonly comments: ListChange;
+      /** The agents that reported on the job, in the order they first did (one row each). */
+      readonly agents: ListChange;
       readonly access: ListChange;
     };
 
@@ -48,6 +47,21 @@ const appendedFrom = <T>(before: readonly T[] | undefined, after: readonly T[]):
   for (let i = 0; i < before.length; i++) if (before[i] !== after[i]) return 0;
   return after.length === before.length ? null : before.length;
 };
+
+/** The agents in a job's status history, each once, in the order they first appear. */
+const agentsOf = (state: JobState): readonly string[] => {
+  const agents: string[] = [];
+  for (const status of state.job?.statusHistory ?? []) {
+    if (status.agentId !== null && !agents.includes(status.agentId)) agents.push(status.agentId);
+  }
+  return agents;
+};
+
+/** The change of the agents list from `before` (undefined: nothing stored) to `after`. */
+const listOf = (before: readonly string[] | undefined, after: readonly string[]): ListChange => ({
+  from: appendedFrom(before, after),
+  items: after.map((agentId, seq) => ({ seq, agentId })),
+});
 
 /**
  * The payload that moves the projection of job `jobId` from `before` (what the table holds, undefined for none)
@@ -83,39 +97,7 @@ export const jobProjectionPayload = (
       version: row.version,
     },
     state: after,
-    statusHistory: {
-      from: appendedFrom(previous?.statusHistory, job.statusHistory),
-      items: job.statusHistory.map((s, seq) => ({
-        seq,
-        id: s.id,
-        name: s.name,
-        created: s.created,
-        createdById: s.createdById,
-        message: s.message,
-        agentId: s.agentId,
-      })),
-    },
-    archiveHistory: {
-      from: appendedFrom(previous?.archiveStatusHistory, job.archiveStatusHistory),
-      items: job.archiveStatusHistory.map((a, seq) => ({
-        seq,
-        id: a.id,
-        name: a.name,
-        reason: a.reason,
-        created: a.created,
-        createdById: a.createdById,
-      })),
-    },
-    comments: {
-      from: appendedFrom(previous?.comments, job.comments),
-      items: job.comments.map((c, seq) => ({
-        seq,
-        id: c.id,
-        content: c.content,
-        created: c.created,
-        createdById: c.createdById,
-      })),
-    },
+    agents: listOf(previous === undefined ? undefined : agentsOf(before!), agentsOf(after)),
     // Grants change in place (update, revoke): any other list is rewritten whole.
     access: {
       from: previous === undefined ? 0 : before!.access === after.access ? null : 0,

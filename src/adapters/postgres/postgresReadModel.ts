@@ -5,7 +5,7 @@ import { jobIdOfStream, jobStreamId, type StoredEvent } from '../../domain/store
 import { encodeCursor, type JobRow } from '../../projections/jobListProjection.js';
 import type { ReadModelStore } from '../../projections/ReadModelStore.js';
 import { decodeJobState } from '../sqlite/jobStateJson.js';
-import type { PostgresNames } from './migrations.js';
+import { jobChildTables, type PostgresNames } from './migrations.js';
 import {
   claimableSql,
   cursorSql,
@@ -268,9 +268,7 @@ export const postgresReadModel = (ctx: PostgresReadModelContext): ReadModelStore
       await ready();
       // TRUNCATE waits for the appends in flight and holds the next ones until it commits.
       await transaction(async (client) => {
-        await client.query(
-          `TRUNCATE ${jobs}, ${q('status_history')}, ${q('archive_history')}, ${q('comments')}, ${q('access')}`,
-        );
+        await client.query(`TRUNCATE ${[jobs, ...jobChildTables.map(q)].join(', ')}`);
         await client.query(`DELETE FROM ${q('rebuild')}`);
         await client.query(
           `UPDATE ${q('checkpoints')} SET position = NULL, live = false WHERE name = 'read-model'`,

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { jobIdOfStream, type StoredEvent } from '../../domain/storedEvent.js';
 import type { ProjectionProgress } from '../../projections/ReadModelStore.js';
-import type { PostgresNames } from './migrations.js';
+import { jobChildTables, type PostgresNames } from './migrations.js';
 import { foldProjection, jobProjectionPayload, projectionJson } from './postgresProjection.js';
 
 /** What a rebuild needs from the store that owns the pool. */
@@ -81,7 +81,7 @@ export const rebuildPostgresReadModel = async (
           `DELETE FROM ${q('jobs')} j WHERE NOT EXISTS
              (SELECT 1 FROM ${q('events')} e WHERE e.stream_id = 'job-' || j.job_id)`,
         );
-        for (const child of ['status_history', 'archive_history', 'comments', 'access']) {
+        for (const child of jobChildTables) {
           await client.query(
             `DELETE FROM ${q(child)} c WHERE NOT EXISTS (SELECT 1 FROM ${q('jobs')} j WHERE j.job_id = c.job_id)`,
           );

@@ -1,8 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, expect, it } from 'vitest';
-import { latestPostgresSchemaVersion } from '../../../src/adapters/postgres/migrations.js';
+import pg from 'pg';
+import {
+  latestPostgresSchemaVersion,
+  migratePostgres,
+  postgresMigrations,
+  postgresNames,
+} from '../../../src/adapters/postgres/migrations.js';
 import { postgresEventStore } from '../../../src/adapters/postgres/postgresEventStore.js';
-import { describePg, freshSchema, pgStores, sql } from './pgTestServer.js';
+import { describePg, freshSchema, pgStores, pgUrl, sql } from './pgTestServer.js';
 
 describePg('Postgres migrations', () => {
   const stores = pgStores();
@@ -51,6 +57,41 @@ describePg('Postgres migrations', () => {
     }
     await expect(store.migrate()).rejects.toThrow(/newer than this jobledger/);
     expect(await sql(`SELECT count(*)::int AS n FROM "${schema}".events`)).toEqual([{ n: 0 }]);
+  });
+
+  it('brings a version 1 schema forward: the agents of each job move from status_history to job_agents', async () => {
+    const schema = freshSchema('upgrade');
+    const pool = new pg.Pool({ connectionString: pgUrl, max: 1 });
+    try {
+      await migratePostgres(pool, postgresNames(schema), postgresMigrations.slice(0, 1));
+    } finally {
+      await pool.end();
+    }
+    // Status rows as version 1 wrote them: agents repeat, some rows have none.
+    const rows: [string, number, string | null][] = [
+      ['j-1', 0, null],
+      ['j-1', 1, null],
+      ['j-1', 2, 'agent-b'],
+      ['j-1', 3, 'agent-b'],
+      ['j-1', 4, 'agent-a'],
+      ['j-1', 5, 'agent-b'],
+      ['j-2', 0, null],
+    ];
+    for (const [job, seq, agent] of rows) {
+      await sql(
+        `INSERT INTO "${schema}".status_history (job_id, seq, status_id, name, created_by_id, agent_id)
+         VALUES ($1, $2, $3, 'Running', 'u-1', $4)`,
+        [job, seq, `s-${job}-${seq}`, agent],
+      );
+    }
+    expect(await stores.open(schema).migrate()).toBe(latestPostgresSchemaVersion);
+    expect(
+      await sql(`SELECT job_id, seq, agent_id FROM "${schema}".job_agents ORDER BY job_id, seq`),
+    ).toEqual([
+      { job_id: 'j-1', seq: 0, agent_id: 'agent-b' },
+      { job_id: 'j-1', seq: 1, agent_id: 'agent-a' },
+    ]);
+    expect(await sql(`SELECT to_regclass($1) AS t`, [`"${schema}".status_history`])).toEqual([{ t: null }]);
   });
 
   it('connects lazily: opening an unreachable server succeeds, the first call says why it failed', async () => {
