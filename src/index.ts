@@ -129,3 +129,16 @@ export {
   type PostgresEventStore,
   type PostgresEventStoreOptions,
 } from './adapters/postgres/postgresEventStore.js';
+export type { BlobStore, StoredBlob, CacheStats } from './app/BlobStore.js';
+export type { NewJobInput, ReadFileInput, FileStream, FileContent } from './app/JobLedgerSession.js';
+export { mimeOf, extensionOf, type FileRevision } from './domain/fileRevisions.js';
+export type { StoreErrorKind } from './domain/errors.js';
+export { memoryBlobStore, type MemoryBlobStore } from './adapters/blobs/memoryBlobStore.js';
+export { filesystemBlobStore, type FilesystemBlobStore } from './adapters/blobs/filesystemBlobStore.js';
+export {
+  postgresBlobStore,
+  type PostgresBlobStore,
+  type PostgresBlobStoreOptions,
+} from './adapters/blobs/postgresBlobStore.js';
+export { cachedBlobStore, type CacheOptions } from './adapters/blobs/cachedBlobStore.js';
+export { blobStoreFor } from './adapters/blobs/blobStoreFor.js';

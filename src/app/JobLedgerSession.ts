@@ -25,14 +25,54 @@ import { decodeCursor } from '../projections/jobListProjection.js';
 import { handleCommand, type CommandCaller } from './handleCommand.js';
 import type { LedgerContext } from './LedgerContext.js';
 import { defaultPollTimeoutMs, pollJob } from './pollJob.js';
+import type { Readable } from 'node:stream';
+import * as t from 'io-ts';
+import { Name, ShortText, boundedString, intIn, strictObject } from '../domain/codecs/decode.js';
+import { decide } from '../domain/decide.js';
+import { extensionOf, mimeOf, type FileRevision } from '../domain/fileRevisions.js';
+import type { JobFile } from '../domain/model.js';
+import {
+  contentChunks,
+  jobWithRevisions,
+  openVerified,
+  pickRevision,
+  readAll,
+  storeContent,
+  writeVerified,
+  type FileContent,
+} from './jobFiles.js';
 
-export type { CreateJobInput, ListJobsInput };
+export type { CreateJobInput, ListJobsInput, FileContent };
+
+/** `createJob`'s input: as {@link CreateJobInput}, and the file may carry its `content`. */
+export type NewJobInput = Omit<CreateJobInput, 'file'> & {
+  readonly file: CreateJobInput['file'] & { readonly content?: FileContent };
+};
+
+/** Which revision of a job's file to read (default: the current one, the last added). */
+export interface ReadFileInput {
+  readonly revision?: number;
+}
+
+/** A verified stream of one revision's bytes, with the file it belongs to (for download routes). */
+export interface FileStream {
+  readonly revision: number;
+  readonly file: JobFile;
+  /** Fails with an Error whose `error` is a StoreError of kind `file-altered` if the bytes do not check out. */
+  readonly stream: Readable;
+}
+
+const fileInputCodecs = {
+  read: strictObject('ReadFileInput', {}, { revision: intIn('Revision', 1, Number.MAX_SAFE_INTEGER) }),
+  upload: strictObject('UploadResultInput', { name: Name, content: t.unknown }, { mime: ShortText }),
+  path: boundedString('Path', 4096, 1),
+};
 
 /** Every call of a principal's view of the ledger (DESIGN section 4). Each returns a `TaskEither<JobError, T>`. */
 export interface JobLedgerSession {
   readonly principal: Principal;
   /** Creates a job (Created, then Pending unless `draft: true`). The creator becomes its owner. */
-  createJob(input: CreateJobInput): TE.TaskEither<JobError, Job>;
+  createJob(input: NewJobInput): TE.TaskEither<JobError, Job>;
   /** Submits a draft: Created -> Pending. */
   submitJob(id: string): TE.TaskEither<JobError, Job>;
   getJob(id: string): TE.TaskEither<JobError, Job>;
@@ -85,6 +125,30 @@ export interface JobLedgerSession {
   history(id: string, input?: { asOf?: Date | string }): TE.TaskEither<JobError, readonly StoredEvent[]>;
   /** The job as it was at `at` (time travel). NotFound if it did not exist yet. */
   jobAsOf(id: string, at: Date | string): TE.TaskEither<JobError, Job>;
+  /**
+   * For the agent holding the job, while it is Uploading: stores `content` and adds it as the next revision of
+   * the job's file (`JobFileRevisionAdded`). Conflict outside Uploading or from a stale agent.
+   */
+  uploadResult(
+    id: string,
+    input: { name: string; content: FileContent; mime?: string },
+  ): TE.TaskEither<JobError, Job>;
+  /** Every revision of the job's file, oldest first (revision 1 is the file the job was created with). */
+  fileRevisions(id: string): TE.TaskEither<JobError, readonly FileRevision[]>;
+  /** The bytes of the file (current revision, or `revision`), checked against their sha256. */
+  readBytes(id: string, input?: ReadFileInput): TE.TaskEither<JobError, Uint8Array>;
+  /** The file as UTF-8 text, checked. */
+  readText(id: string, input?: ReadFileInput): TE.TaskEither<JobError, string>;
+  /** The file parsed as JSON, checked; a ValidationError when it is not JSON. */
+  readJson(id: string, input?: ReadFileInput): TE.TaskEither<JobError, unknown>;
+  /** Streams the file to `path` (constant memory); `path` is replaced only once the bytes checked out. */
+  copyTo(
+    id: string,
+    path: string,
+    input?: ReadFileInput,
+  ): TE.TaskEither<JobError, { path: string; bytes: number; revision: number }>;
+  /** The file as a stream that checks itself as it ends (for download routes). */
+  openFile(id: string, input?: ReadFileInput): TE.TaskEither<JobError, FileStream>;
 }
 
 type Result<T> = Promise<E.Either<JobError, T>>;
@@ -180,10 +244,117 @@ export const createSession = (
     return found === undefined ? E.left(JobError.store('access change was not recorded')) : E.right(found);
   };
 
+  /** The revision of a job's file this principal asked for, if it may see the job. */
+  const revisionOf = async (id: unknown, input: unknown) => {
+    const jobId = decodeId(id);
+    if (E.isLeft(jobId)) return jobId;
+    const decoded = decode(fileInputCodecs.read, 'input', input ?? {});
+    if (E.isLeft(decoded)) return decoded;
+    const found = await jobWithRevisions(ctx, principal, jobId.right);
+    if (E.isLeft(found)) return found;
+    return pickRevision(jobId.right, found.right.revisions, decoded.right.revision);
+  };
+
+  const openRevision = async (id: unknown, input: unknown): Result<FileStream> => {
+    const rev = await revisionOf(id, input);
+    if (E.isLeft(rev)) return rev;
+    const stream = await openVerified(ctx.files, String(id), rev.right);
+    return E.map((s: Readable) => ({ revision: rev.right.revision, file: rev.right.file, stream: s }))(
+      stream,
+    );
+  };
+
+  const bytesOf = async (id: unknown, input: unknown): Result<Buffer> => {
+    const opened = await openRevision(id, input);
+    if (E.isLeft(opened)) return opened;
+    return readAll(opened.right.stream);
+  };
+
   return {
     principal,
+    uploadResult: (id, input) => async () => {
+      const jobId = decodeId(id);
+      if (E.isLeft(jobId)) return jobId;
+      const decoded = decode(fileInputCodecs.upload, 'input', input);
+      if (E.isLeft(decoded)) return decoded;
+      const chunks = contentChunks(decoded.right.content, 'input.content');
+      if (E.isLeft(chunks)) return chunks;
+      // Refuse before storing any bytes: no access, wrong status, stale agent.
+      const current = await jobWithRevisions(ctx, principal, jobId.right);
+      if (E.isLeft(current)) return current;
+      const probe = { name: decoded.right.name, size: 0, sha256: '0'.repeat(64) };
+      const allowed = decide({ type: 'UploadResult', file: probe }, current.right.state, {
+        principal,
+        now: ctx.clock(),
+        newId: ctx.ids,
+        leaseMs: ctx.leaseMs,
+      });
+      if (E.isLeft(allowed)) return allowed;
+      const stored = await storeContent(ctx, chunks.right);
+      if (E.isLeft(stored)) return stored;
+      const extension = extensionOf(decoded.right.name);
+      return jobOf(
+        run(jobId.right, {
+          type: 'UploadResult',
+          file: {
+            name: decoded.right.name,
+            size: stored.right.size,
+            sha256: stored.right.sha256,
+            mime: decoded.right.mime ?? mimeOf(decoded.right.name),
+            ...(extension !== undefined && { extension }),
+          },
+        }),
+      );
+    },
+    fileRevisions: (id) => async () => {
+      const jobId = decodeId(id);
+      if (E.isLeft(jobId)) return jobId;
+      return E.map((r: { revisions: readonly FileRevision[] }) => r.revisions)(
+        await jobWithRevisions(ctx, principal, jobId.right),
+      );
+    },
+    readBytes: (id, input) => async () =>
+      E.map((b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))(await bytesOf(id, input)),
+    readText: (id, input) => async () => E.map((b: Buffer) => b.toString('utf8'))(await bytesOf(id, input)),
+    readJson: (id, input) => async () => {
+      const bytes = await bytesOf(id, input);
+      if (E.isLeft(bytes)) return bytes;
+      try {
+        return E.right(JSON.parse(bytes.right.toString('utf8')) as unknown);
+      } catch (cause) {
+        return E.left(
+          JobError.validation([
+            {
+              path: '(file)',
+              message: `the file of job ${String(id)} is not valid JSON (${cause instanceof Error ? cause.message : String(cause)}); read it with readText or readBytes`,
+            },
+          ]),
+        );
+      }
+    },
+    copyTo: (id, path, input) => async () => {
+      const target = decodeWith(fileInputCodecs.path, 'path')(path);
+      if (E.isLeft(target)) return target;
+      const opened = await openRevision(id, input);
+      if (E.isLeft(opened)) return opened;
+      const written = await writeVerified(opened.right.stream, target.right);
+      return E.map((w: { path: string; bytes: number }) => ({ ...w, revision: opened.right.revision }))(
+        written,
+      );
+    },
+    openFile: (id, input) => () => openRevision(id, input),
     createJob: (input) => async () => {
-      const decoded = decode(inputCodecs.createJob, 'input', input);
+      // The content is taken apart from the rest, which decodes as before.
+      const rawFile = (input as { file?: unknown } | null)?.file;
+      const hasContent = typeof rawFile === 'object' && rawFile !== null && 'content' in rawFile;
+      const { content, ...fileFields } = hasContent
+        ? (rawFile as { content: unknown })
+        : { content: undefined };
+      const decoded = decode(
+        inputCodecs.createJob,
+        'input',
+        hasContent ? { ...(input as object), file: fileFields } : input,
+      );
       if (E.isLeft(decoded)) return decoded;
       const { id, tenantId, draft, ...rest } = decoded.right;
       let tenant: string;
@@ -206,13 +377,45 @@ export const createSession = (
         tenant = principal.tenantId;
       }
       const jobId = id ?? ctx.ids();
+      let file = rest.file;
+      if (hasContent) {
+        const chunks = contentChunks(content, 'input.file.content');
+        if (E.isLeft(chunks)) return chunks;
+        const stored = await storeContent(ctx, chunks.right);
+        if (E.isLeft(stored)) return stored;
+        const { sha256, size } = stored.right;
+        const mismatch = [
+          ...(file.size !== undefined && file.size !== size
+            ? [{ path: 'input.file.size', message: `is ${file.size}, but the content has ${size} bytes` }]
+            : []),
+          ...(file.sha256 !== undefined && file.sha256.toLowerCase() !== sha256
+            ? [
+                {
+                  path: 'input.file.sha256',
+                  message: `is ${file.sha256}, but the content hashes to ${sha256}`,
+                },
+              ]
+            : []),
+        ];
+        if (mismatch.length > 0) return E.left(JobError.validation(mismatch));
+        const extension = file.extension ?? extensionOf(file.name);
+        file = {
+          ...file,
+          size,
+          sha256,
+          mime: file.mime ?? mimeOf(file.name),
+          ...(extension !== undefined && { extension }),
+        };
+      }
       return jobOf(
         handleCommand(ctx, jobId, caller, {
           type: 'CreateJob',
           jobId,
           tenantId: tenant,
           ...rest,
+          file,
           ...(draft !== undefined && { draft }),
+          ...(hasContent && { fileStored: true }),
         })(),
       );
     },

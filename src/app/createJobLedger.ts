@@ -16,6 +16,9 @@ import { createSession, type JobLedgerSession } from './JobLedgerSession.js';
 import type { LedgerContext } from './LedgerContext.js';
 import { createLiveFeed } from './liveFeed.js';
 import { verifyLedger, type VerifyProgress } from './verifyLedger.js';
+import type { BlobStore, CacheStats } from './BlobStore.js';
+// The one place the app reaches into adapters: the default blob store follows the event store's kind.
+import { blobStoreFor } from '../adapters/blobs/blobStoreFor.js';
 
 /** Options of {@link createJobLedger}. */
 export interface JobLedgerOptions {
@@ -31,6 +34,14 @@ export interface JobLedgerOptions {
   readonly maxAttempts?: number;
   /** Upcasters for events written with older schema versions. */
   readonly upcasters?: UpcasterRegistry;
+  /**
+   * Where file contents live (content addressed by sha256). Default from the store: `jobledger-files/` beside a
+   * SQLite file, memory for `memory:`, tables in the same schema (behind a local disk cache) for Postgres.
+   * The ledger closes it on `close()`.
+   */
+  readonly files?: BlobStore;
+  /** The largest file content a call may store, in bytes (default 4 GiB). */
+  readonly maxFileBytes?: number;
 }
 
 /** A job whose lease ran out, and where `expireLeases` moved it. */
@@ -59,6 +70,15 @@ export interface JobLedger {
   close(): TE.TaskEither<JobError, void>;
   /** The store this ledger writes to. */
   readonly store: EventStore;
+  /** Where this ledger keeps file contents. */
+  readonly files: BlobStore;
+  /**
+   * The local file cache: entries, bytes, hits and misses since the ledger opened. All zero for blob stores on
+   * the local disk or in memory, which need no cache.
+   */
+  getCacheStats(): TE.TaskEither<JobError, CacheStats>;
+  /** Empties the local file cache and answers its stats afterwards (entries and bytes 0). */
+  cleanupCache(): TE.TaskEither<JobError, CacheStats>;
 }
 
 const storeError = (what: string) => (cause: unknown) =>
@@ -85,6 +105,9 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
   const leaseMs = options.leaseMs ?? 60_000;
   if (!Number.isInteger(leaseMs) || leaseMs <= 0)
     throw new Error(`leaseMs must be a positive integer, got ${leaseMs}`);
+  const maxFileBytes = options.maxFileBytes ?? 4 * 2 ** 30;
+  if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 0)
+    throw new Error(`maxFileBytes must be a non-negative integer, got ${maxFileBytes}`);
   const ctx: LedgerContext = {
     store,
     readModel,
@@ -94,7 +117,10 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
     maxAttempts: options.maxAttempts ?? 10,
     upcasters: options.upcasters ?? defaultUpcasters,
     feed: createLiveFeed(store),
+    files: options.files ?? blobStoreFor(store),
+    maxFileBytes,
   };
+  const noCache: CacheStats = { entries: 0, bytes: 0, hits: 0, misses: 0, maxBytes: 0 };
   const as = (principal: Principal, sessionOptions?: { correlationId?: string }): JobLedgerSession => {
     const decoded = decodeWith(inputCodecs.principal, 'principal')(principal);
     if (E.isLeft(decoded)) {
@@ -110,6 +136,15 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
 
   return {
     store,
+    files: ctx.files,
+    getCacheStats: () => async () => E.right(ctx.files.cacheStats?.() ?? noCache),
+    cleanupCache: () => async () => {
+      try {
+        return E.right((await ctx.files.cleanupCache?.()) ?? noCache);
+      } catch (cause) {
+        return E.left(storeError('cleanupCache')(cause));
+      }
+    },
     as,
     system: createSession(ctx, system),
     expireLeases: (now) => async () => {
@@ -163,7 +198,7 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
       (opts = {}) =>
       async () => {
         try {
-          return E.right(await verifyLedger(store, ctx.upcasters, opts.onProgress));
+          return E.right(await verifyLedger(store, ctx.upcasters, opts.onProgress, ctx.files));
         } catch (cause) {
           return E.left(storeError('verify')(cause));
         }
@@ -171,6 +206,7 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
     close: () => async () => {
       ctx.feed.close();
       try {
+        await ctx.files.close();
         await store.close();
         return E.right(undefined);
       } catch (cause) {

@@ -1,4 +1,8 @@
+import * as E from 'fp-ts/lib/Either.js';
 import type { EventStore } from '../domain/EventStore.js';
+import type { BlobStore } from './BlobStore.js';
+import { checkBlob } from './jobFiles.js';
+import { decodeJobEvent } from '../domain/upcasters.js';
 import { hashMatches } from '../domain/hashChain.js';
 import type { UpcasterRegistry } from '../domain/upcasters.js';
 import { createStreamVerifier, type VerifyProblem, type VerifyReport } from '../domain/verifyStream.js';
@@ -18,7 +22,10 @@ export const verifyLedger = async (
   store: EventStore,
   upcasters: UpcasterRegistry,
   onProgress?: (p: VerifyProgress) => void,
+  files?: BlobStore,
 ): Promise<VerifyReport> => {
+  // Every stored file revision, by sha256: checked once each after the log, however many jobs share it.
+  const contents = new Map<string, { streamId: string; version: number; what: string }[]>();
   const jobStreams = new Map<string, ReturnType<typeof createStreamVerifier>>();
   const otherStreams = new Map<string, { version: number; hash: string }>();
   const otherProblems: VerifyProblem[] = [];
@@ -32,6 +39,23 @@ export const verifyLedger = async (
         jobStreams.set(event.streamId, verifier);
       }
       verifier.push(event);
+      if (files !== undefined && (event.type === 'JobCreated' || event.type === 'JobFileRevisionAdded')) {
+        const decoded = decodeJobEvent(event, upcasters);
+        if (E.isRight(decoded)) {
+          const e = decoded.right;
+          const ref =
+            e.type === 'JobCreated' && e.data.fileStored === true && e.data.file.sha256 !== undefined
+              ? { sha256: e.data.file.sha256, what: `file revision 1 (${e.data.file.name})` }
+              : e.type === 'JobFileRevisionAdded'
+                ? { sha256: e.data.sha256, what: `file revision ${e.data.revision} (${e.data.name})` }
+                : undefined;
+          if (ref !== undefined) {
+            const refs = contents.get(ref.sha256) ?? [];
+            refs.push({ streamId: event.streamId, version: event.version, what: ref.what });
+            contents.set(ref.sha256, refs);
+          }
+        }
+      }
     } else {
       // Streams that are not jobs (other applications' events) only get the chain and version checks.
       const tip = otherStreams.get(event.streamId) ?? { version: -1, hash: '' };
@@ -46,6 +70,25 @@ export const verifyLedger = async (
     if (onProgress !== undefined && events % 10_000 === 0)
       onProgress({ events, streams: jobStreams.size + otherStreams.size });
   }
-  const problems = [...otherProblems, ...[...jobStreams.values()].flatMap((v) => v.finish())];
+  const fileProblems: VerifyProblem[] = [];
+  if (files !== undefined) {
+    for (const [sha256, refs] of contents) {
+      const wrong = await checkBlob(files, sha256);
+      if (wrong === undefined) continue;
+      for (const ref of refs) {
+        fileProblems.push({
+          streamId: ref.streamId,
+          version: ref.version,
+          kind: wrong.kind,
+          detail: `${ref.what}: ${wrong.detail}; restore the content from a backup`,
+        });
+      }
+    }
+  }
+  const problems = [
+    ...otherProblems,
+    ...[...jobStreams.values()].flatMap((v) => v.finish()),
+    ...fileProblems,
+  ];
   return { ok: problems.length === 0, streams: jobStreams.size + otherStreams.size, events, problems };
 };

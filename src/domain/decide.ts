@@ -22,6 +22,8 @@ export type JobCommand =
       readonly assignedAgentId?: string;
       readonly assignedAgentPoolId?: string;
       readonly draft?: boolean;
+      /** True when the file's content was stored in the blob store (its size and sha256 are in `file`). */
+      readonly fileStored?: boolean;
     }
   | { readonly type: 'SubmitJob' }
   | {
@@ -46,7 +48,12 @@ export type JobCommand =
       readonly relation: AccessRelation;
     }
   | { readonly type: 'UpdateAccess'; readonly accessId: string; readonly relation: AccessRelation }
-  | { readonly type: 'RevokeAccess'; readonly accessId: string };
+  | { readonly type: 'RevokeAccess'; readonly accessId: string }
+  | {
+      readonly type: 'UploadResult';
+      /** Name, size, sha256 and mime of content already in the blob store. */
+      readonly file: Omit<JobEventData['JobFileRevisionAdded'], 'revision'>;
+    };
 
 /** What `decide` needs from outside: who asks, when, fresh ids and the lease length. */
 export interface DecideContext {
@@ -94,6 +101,7 @@ const decideCreate = (
       ...(cmd.modelId !== undefined && { modelId: cmd.modelId }),
       ...(cmd.assignedAgentId !== undefined && { assignedAgentId: cmd.assignedAgentId }),
       ...(cmd.assignedAgentPoolId !== undefined && { assignedAgentPoolId: cmd.assignedAgentPoolId }),
+      ...(cmd.fileStored === true && { fileStored: true }),
     },
   };
   if (cmd.draft === true) return ok(created);
@@ -365,6 +373,32 @@ export const decide = (command: JobCommand, state: JobState, ctx: DecideContext)
           subjectId: command.subjectId,
           relation: command.relation,
         },
+      });
+    }
+    case 'UploadResult': {
+      // Only the agent holding the claim, while Uploading (fencing, as for its status reports).
+      const holder = p.kind === 'agent' ? p.id : p.kind === 'system' ? job.agentId : null;
+      if (p.kind === 'user')
+        return fail(JobError.forbidden(`results of job ${job.id} are uploaded by the agent that holds it`));
+      if (status !== 'Uploading') {
+        return fail(
+          JobError.conflict(
+            `job ${job.id} is ${status}: results are uploaded while it is Uploading (move it there first with updateStatus)`,
+            { jobId: job.id, from: status, allowed: allowedTargets(status) },
+          ),
+        );
+      }
+      if (job.agentId === null || holder !== job.agentId) {
+        return fail(
+          JobError.conflict(
+            `job ${job.id} is not held by agent ${holder ?? '(none)'}${job.agentId ? ` but by ${job.agentId}` : ''}: a stale claim may not upload; ask getJobForAgent for new work`,
+            { jobId: job.id, from: status, allowed: allowedTargets(status) },
+          ),
+        );
+      }
+      return ok({
+        type: 'JobFileRevisionAdded',
+        data: { revision: (state.fileRevisions ?? 1) + 1, ...command.file },
       });
     }
     case 'UpdateAccess':

@@ -52,11 +52,19 @@ export interface Timeout {
   readonly afterMs: number;
 }
 
-/** The event store failed (I/O, corrupt data, closed store). */
+/**
+ * What a {@link StoreError} is about, when it is about stored file content: `file-altered` (the bytes no longer
+ * hash to the sha256 the ledger recorded) or `file-missing` (the blob store no longer holds them).
+ */
+export type StoreErrorKind = 'file-altered' | 'file-missing';
+
+/** The event store or the blob store failed (I/O, corrupt data, closed store). */
 export interface StoreError {
   readonly _tag: 'StoreError';
   readonly message: string;
   readonly cause?: unknown;
+  /** Set when stored file content failed its integrity check (see {@link StoreErrorKind}). */
+  readonly kind?: StoreErrorKind;
 }
 
 /** Every error a jobledger call can return, as a value. Switch on `_tag`. */
@@ -110,6 +118,8 @@ export const JobError = {
     message: `${what} did not finish within ${afterMs} ms`,
   }),
   store: (message: string, cause?: unknown): StoreError => ({ _tag: 'StoreError', message, cause }),
+  /** Stored file content that is missing or no longer matches its recorded sha256. */
+  integrity: (kind: StoreErrorKind, message: string): StoreError => ({ _tag: 'StoreError', kind, message }),
 };
 
 /** True when `value` is a {@link JobError}. */

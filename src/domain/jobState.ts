@@ -2,6 +2,7 @@ import type { JobEvent } from './codecs/events.js';
 import type { JobStatusName } from './JobStatusName.js';
 import type { AccessRelationship, Job, JobFile } from './model.js';
 import type { Actor } from './principal.js';
+import { fileOfRevision } from './fileRevisions.js';
 
 /** Everything `decide` needs to know about one job: the job as the SDK shows it plus what the SDK hides. */
 export interface JobState {
@@ -12,6 +13,11 @@ export interface JobState {
   readonly archived: boolean;
   readonly leaseExpiresAt: Date | null;
   readonly access: readonly AccessRelationship[];
+  /**
+   * How many revisions the job's file has (1 after JobCreated, one more per JobFileRevisionAdded). Optional:
+   * read-model rows written before file revisions existed lack it; `decide` always folds the stream itself.
+   */
+  readonly fileRevisions?: number;
 }
 
 /** The state of a job whose stream does not exist yet. */
@@ -87,7 +93,7 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
           },
         ],
       };
-      return { ...state, job: created, version: ctx.version, status: 'Created' };
+      return { ...state, job: created, version: ctx.version, status: 'Created', fileRevisions: 1 };
     }
     case 'JobStatusChanged': {
       if (job === null) return { ...state, version: ctx.version };
@@ -148,6 +154,14 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
         },
       };
     }
+    case 'JobFileRevisionAdded':
+      // A new revision is a new file: properties (display name, description, ...) belong to the revision.
+      return {
+        ...state,
+        version: ctx.version,
+        fileRevisions: event.data.revision,
+        job: job && { ...job, file: fileOfRevision(event.data) },
+      };
     case 'JobPropertiesUpdated':
       return { ...state, version: ctx.version, job: job && withFile(job, event.data) };
     case 'JobCommentAdded':

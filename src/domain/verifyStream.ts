@@ -5,7 +5,12 @@ import type { StoredEvent } from './storedEvent.js';
 import { canTransition } from './transitionTable.js';
 import { decodeJobEvent, defaultUpcasters, type UpcasterRegistry } from './upcasters.js';
 
-export type VerifyProblemKind = 'hash-mismatch' | 'illegal-transition' | 'decode-failure' | 'version-gap';
+/**
+ * What is wrong. `file-missing` and `file-altered` come from the ledger's check of file contents: the blob store
+ * lacks the bytes of a recorded file revision, or they no longer hash to the recorded sha256.
+ */
+export type VerifyProblemKind =
+  'hash-mismatch' | 'illegal-transition' | 'decode-failure' | 'version-gap' | 'file-missing' | 'file-altered';
 
 /** One thing wrong with a stored stream. */
 export interface VerifyProblem {

@@ -56,6 +56,9 @@ export const sendThroughLedger = async (
       return s.updateAccess(jobId, command.accessId, command)();
     case 'RevokeAccess':
       return s.removeAccess(jobId, command.accessId)();
+    case 'UploadResult':
+      // Scenarios carry no file content; uploads are tested in test/app/files*.test.ts.
+      return E.left({ _tag: 'Conflict', message: 'scenarios do not upload files' });
   }
 };
 

@@ -43,6 +43,11 @@ export const describeEvent = (event: JobEvent): { status: string; message: strin
       };
     case 'JobPropertiesUpdated':
       return { status: '', message: `set ${Object.keys(event.data).join(', ')}` };
+    case 'JobFileRevisionAdded':
+      return {
+        status: '',
+        message: `file revision ${event.data.revision}: ${event.data.name} (${event.data.size} bytes, sha256 ${event.data.sha256.slice(0, 12)}…)`,
+      };
     case 'JobCommentAdded':
       return { status: '', message: `comment: ${event.data.content}` };
     case 'JobAccessGranted':

@@ -47,7 +47,13 @@ export const eventDataCodecs = {
       statusId: Id,
       archiveStatusId: Id,
     }),
-    t.partial({ modelId: Id, assignedAgentId: Id, assignedAgentPoolId: Id }),
+    t.partial({
+      modelId: Id,
+      assignedAgentId: Id,
+      assignedAgentPoolId: Id,
+      /** True when the file's bytes were stored (blob store, by sha256); absent for a file named only. */
+      fileStored: t.boolean,
+    }),
   ]),
   JobStatusChanged: t.intersection([
     t.type({ from: StatusName, to: StatusName, statusId: Id }),
@@ -72,6 +78,16 @@ export const eventDataCodecs = {
   }),
   JobAccessUpdated: t.type({ accessId: Id, relation: Relation }),
   JobAccessRevoked: t.type({ accessId: Id }),
+  /** A new revision of the job's file (the agent's result); the bytes live in the blob store, by sha256. */
+  JobFileRevisionAdded: t.intersection([
+    t.type({
+      revision: intIn('Revision', 2, Number.MAX_SAFE_INTEGER),
+      name: Name,
+      size: intIn('FileSize', 0, Number.MAX_SAFE_INTEGER),
+      sha256: boundedString('Sha256', 64, 64),
+    }),
+    t.partial({ mime: ShortText, extension: ShortText }),
+  ]),
 };
 
 export type JobEventType = keyof typeof eventDataCodecs;
@@ -90,6 +106,7 @@ export const currentSchemaVersion: Readonly<Record<JobEventType, number>> = {
   JobAccessGranted: 1,
   JobAccessUpdated: 1,
   JobAccessRevoked: 1,
+  JobFileRevisionAdded: 1,
 };
 
 export type JobEventData = { [K in JobEventType]: t.TypeOf<(typeof eventDataCodecs)[K]> };
