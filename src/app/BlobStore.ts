@@ -42,8 +42,14 @@ export interface BlobStore {
     content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options: { readonly maxBytes: number },
   ): TE.TaskEither<JobError, StoredBlob>;
-  /** The stored bytes of `sha256` as a stream (as stored: the reader checks them), or null when absent. */
-  open(sha256: string): TE.TaskEither<StoreError, Readable | null>;
+  /**
+   * The stored bytes of `sha256` as a stream (as stored: the reader checks them), or null when absent.
+   * `skipCache` reads the store itself, not a local copy (verify checks what the store holds).
+   */
+  open(
+    sha256: string,
+    options?: { readonly skipCache?: boolean },
+  ): TE.TaskEither<StoreError, Readable | null>;
   /** Releases connections; later calls fail with a StoreError. */
   close(): Promise<void>;
   /** The local cache's counters, for stores behind a cache. */

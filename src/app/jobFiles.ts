@@ -217,7 +217,7 @@ export const checkBlob = async (
   files: BlobStore,
   sha256: string,
 ): Promise<{ kind: 'file-missing' | 'file-altered'; detail: string } | undefined> => {
-  const opened = await files.open(sha256)();
+  const opened = await files.open(sha256, { skipCache: true })();
   if (E.isLeft(opened)) return { kind: 'file-missing', detail: `could not read it: ${opened.left.message}` };
   if (opened.right === null)
     return { kind: 'file-missing', detail: `${files.description} has no content ${sha256}` };

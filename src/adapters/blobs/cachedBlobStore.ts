@@ -21,7 +21,8 @@ export interface CacheOptions {
  * copies the content into `dir` and serves it from there; later reads of the same content are hits. Bounded by
  * `maxBytes` with least-recently-used eviction; content larger than the bound streams through uncached.
  * Writes go straight to the inner store. `cacheStats()` and `cleanupCache()` back the ledger's
- * `getCacheStats()` and `cleanupCache()`.
+ * `getCacheStats()` and `cleanupCache()`. The directory is emptied when the cache is first used and removed on
+ * `close()`: its index lives in memory.
  *
  * @example
  * const files = cachedBlobStore(postgresBlobStore({ url, schema: 'jobs' }), {
@@ -79,35 +80,45 @@ export const cachedBlobStore = (inner: BlobStore, options: CacheOptions): BlobSt
   return {
     description: `${inner.description} (cached in ${dir})`,
     put: (content, opts) => inner.put(content, opts),
-    open: (sha256) =>
-      TE.tryCatch(
-        async () => {
-          await prepare();
-          const size = entries.get(sha256);
-          if (size !== undefined) {
-            hits++;
-            entries.delete(sha256);
-            entries.set(sha256, size);
-            return createReadStream(pathOf(sha256), { highWaterMark: 1 << 20 });
-          }
-          misses++;
-          const found = await fill(sha256);
-          if (!found) return null;
-          if (entries.has(sha256)) return createReadStream(pathOf(sha256), { highWaterMark: 1 << 20 });
-          // Larger than the cache: straight from the store.
-          const direct = await inner.open(sha256)();
-          if (E.isLeft(direct)) throw direct.left;
-          return direct.right;
-        },
-        (cause) =>
-          typeof cause === 'object' && cause !== null && (cause as { _tag?: unknown })._tag === 'StoreError'
-            ? (cause as JobError & { _tag: 'StoreError' })
-            : JobError.store(
-                `reading ${sha256} through the cache in ${dir} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-                cause,
-              ),
-      ),
-    close: () => inner.close(),
+    open: (sha256, openOptions) =>
+      openOptions?.skipCache === true
+        ? inner.open(sha256)
+        : TE.tryCatch(
+            async () => {
+              await prepare();
+              const size = entries.get(sha256);
+              if (size !== undefined) {
+                hits++;
+                entries.delete(sha256);
+                entries.set(sha256, size);
+                return createReadStream(pathOf(sha256), { highWaterMark: 1 << 20 });
+              }
+              misses++;
+              const found = await fill(sha256);
+              if (!found) return null;
+              if (entries.has(sha256)) return createReadStream(pathOf(sha256), { highWaterMark: 1 << 20 });
+              // Larger than the cache: straight from the store.
+              const direct = await inner.open(sha256)();
+              if (E.isLeft(direct)) throw direct.left;
+              return direct.right;
+            },
+            (cause) =>
+              typeof cause === 'object' &&
+              cause !== null &&
+              (cause as { _tag?: unknown })._tag === 'StoreError'
+                ? (cause as JobError & { _tag: 'StoreError' })
+                : JobError.store(
+                    `reading ${sha256} through the cache in ${dir} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+                    cause,
+                  ),
+          ),
+    // The cache lives as long as the store object: its directory goes with it.
+    close: async () => {
+      entries.clear();
+      bytes = 0;
+      await rm(dir, { recursive: true, force: true });
+      await inner.close();
+    },
     cacheStats: stats,
     cleanupCache: async () => {
       await prepare();
