@@ -1,0 +1,53 @@
+// Child process of filesLarge.test.ts: uploads `bytes` of generated content into a filesystem blob store and
+// copies it out with copyTo, then prints what it measured as one JSON line. Run on the compiled package.
+import { createHash } from 'node:crypto';
+import { Buffer } from 'node:buffer';
+import { join } from 'node:path';
+
+const [dist, workDir, bytesArg] = process.argv.slice(2);
+const { createJobLedger, openStore, filesystemBlobStore } = await import(join(dist, 'index.js'));
+const bytes = Number(bytesArg);
+const chunkBytes = 1 << 20;
+
+// Deterministic, not constant: a 1 MiB pattern with each chunk's index in its first 8 bytes.
+const pattern = Buffer.alloc(chunkBytes);
+for (let i = 0; i < chunkBytes; i++) pattern[i] = (i * 131 + 17) & 0xff;
+const generated = createHash('sha256');
+async function* content() {
+  for (let offset = 0, n = 0; offset < bytes; offset += chunkBytes, n++) {
+    const chunk = Buffer.from(pattern.subarray(0, Math.min(chunkBytes, bytes - offset)));
+    chunk.writeUInt32BE(n, 0);
+    generated.update(chunk);
+    yield chunk;
+  }
+}
+
+const ledger = createJobLedger({
+  store: openStore('memory:'),
+  files: filesystemBlobStore({ dir: join(workDir, 'files') }),
+  maxFileBytes: bytes,
+});
+const alice = ledger.as({ kind: 'user', id: 'u-alice', tenantId: 't1' });
+const started = Date.now();
+const created = await alice.createJob({
+  function: { id: 'fn-1' },
+  file: { name: 'big.bin', content: content() },
+})();
+if (created._tag === 'Left') throw new Error(created.left.message);
+const uploadMs = Date.now() - started;
+const copyStarted = Date.now();
+const copied = await alice.copyTo(created.right.id, join(workDir, 'copy.bin'))();
+if (copied._tag === 'Left') throw new Error(copied.left.message);
+const copyMs = Date.now() - copyStarted;
+await ledger.close()();
+console.log(
+  JSON.stringify({
+    recordedSha256: created.right.file.sha256,
+    recordedSize: created.right.file.size,
+    generatedSha256: generated.digest('hex'),
+    copiedBytes: copied.right.bytes,
+    uploadMs,
+    copyMs,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  }),
+);
