@@ -169,6 +169,8 @@ export const openVerified = async (
     },
   });
   opened.right.on('error', (error) => check.destroy(error));
+  // A reader that stops early (a dropped download) releases the source too.
+  check.on('close', () => opened.right!.destroy());
   return E.right(opened.right.pipe(check));
 };
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as E from 'fp-ts/lib/Either.js';
@@ -10,7 +10,10 @@ import type { BlobStore, CacheStats } from '../../app/BlobStore.js';
 
 /** Options of {@link cachedBlobStore}. */
 export interface CacheOptions {
-  /** The local directory of the cache (emptied when the cache opens: its index lives in memory). */
+  /**
+   * The local directory of the cache. Its index lives in memory: the cache's own files in it (named by sha256)
+   * are removed when it is first used and on `close()`; other files are left alone.
+   */
   readonly dir: string;
   /** The size bound in bytes (default 1 GiB); least recently used entries are evicted beyond it. */
   readonly maxBytes?: number;
@@ -21,8 +24,8 @@ export interface CacheOptions {
  * copies the content into `dir` and serves it from there; later reads of the same content are hits. Bounded by
  * `maxBytes` with least-recently-used eviction; content larger than the bound streams through uncached.
  * Writes go straight to the inner store. `cacheStats()` and `cleanupCache()` back the ledger's
- * `getCacheStats()` and `cleanupCache()`. The directory is emptied when the cache is first used and removed on
- * `close()`: its index lives in memory.
+ * `getCacheStats()` and `cleanupCache()`. Its files are removed when it is first used and on `close()` (the index
+ * lives in memory), and the directory too when nothing else is in it.
  *
  * @example
  * const files = cachedBlobStore(postgresBlobStore({ url, schema: 'jobs' }), {
@@ -39,10 +42,15 @@ export const cachedBlobStore = (inner: BlobStore, options: CacheOptions): BlobSt
   let hits = 0;
   let misses = 0;
   let ready: Promise<void> | undefined;
-  const prepare = () =>
-    (ready ??= rm(dir, { recursive: true, force: true }).then(() =>
-      mkdir(dir, { recursive: true }).then(() => undefined),
-    ));
+  // Only the files the cache makes are removed: `dir` may be shared with other things.
+  const ownFile = /^(?:[0-9a-f]{64}|tmp-[0-9a-f-]{36})$/;
+  const removeOwnFiles = async () => {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => ownFile.test(n)).map((n) => rm(join(dir, n), { force: true })));
+  };
+  const prepare = () => (ready ??= mkdir(dir, { recursive: true }).then(removeOwnFiles));
+  /** Fills in flight, so that concurrent misses of one content download it once. */
+  const filling = new Map<string, Promise<boolean>>();
   const pathOf = (sha256: string) => join(dir, sha256);
   const stats = (): CacheStats => ({ entries: entries.size, bytes, hits, misses, maxBytes });
 
@@ -54,7 +62,16 @@ export const cachedBlobStore = (inner: BlobStore, options: CacheOptions): BlobSt
     await unlink(pathOf(sha256)).catch(() => undefined);
   };
 
-  const fill = async (sha256: string): Promise<boolean> => {
+  const fill = (sha256: string): Promise<boolean> => {
+    let running = filling.get(sha256);
+    if (running === undefined) {
+      running = download(sha256).finally(() => filling.delete(sha256));
+      filling.set(sha256, running);
+    }
+    return running;
+  };
+
+  const download = async (sha256: string): Promise<boolean> => {
     const source = await inner.open(sha256)();
     if (E.isLeft(source)) throw source.left;
     if (source.right === null) return false;
@@ -116,7 +133,8 @@ export const cachedBlobStore = (inner: BlobStore, options: CacheOptions): BlobSt
     close: async () => {
       entries.clear();
       bytes = 0;
-      await rm(dir, { recursive: true, force: true });
+      await removeOwnFiles();
+      await rmdir(dir).catch(() => undefined); // only when nothing else is in it
       await inner.close();
     },
     cacheStats: stats,

@@ -48,8 +48,19 @@ export const postgresBlobStore = (options: PostgresBlobStoreOptions): PostgresBl
   let closed = false;
   let ready: Promise<void> | undefined;
 
-  const migrate = (): Promise<void> => {
-    ready ??= (async () => {
+  const migrate = (again = true): Promise<void> => {
+    ready ??= createTables().catch((error: unknown) => {
+      ready = undefined;
+      // A concurrent CREATE SCHEMA of the event store (another lock) may win the race: once more.
+      const code = (error as { code?: string }).code;
+      if (again && (code === '23505' || code === '42P06')) return migrate(false);
+      throw error;
+    });
+    return ready;
+  };
+
+  const createTables = (): Promise<void> =>
+    (async () => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
@@ -62,14 +73,11 @@ export const postgresBlobStore = (options: PostgresBlobStoreOptions): PostgresBl
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
-        ready = undefined;
         throw error;
       } finally {
         client.release();
       }
     })();
-    return ready;
-  };
 
   const closedError = () =>
     JobError.store(`the blob store ${description} is closed; create the ledger again`);

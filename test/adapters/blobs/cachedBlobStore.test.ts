@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -83,6 +83,20 @@ describe('the local cache', () => {
     expect(await read(files, big)).toBe('x'.repeat(11));
     expect(files.cacheStats!()).toMatchObject({ entries: 2, bytes: 8, misses: 5 });
     expect(await read(files, '0'.repeat(64))).toBeNull();
+  });
+
+  it('concurrent misses of one content fill one entry; files of others in its directory are left alone', async () => {
+    const dir = cacheDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'not-mine.txt'), 'keep');
+    const files = cachedBlobStore(memoryBlobStore(), { dir, maxBytes: 1000 });
+    const sha256 = await put(files, 'shared content');
+    const texts = await Promise.all(Array.from({ length: 5 }, () => read(files, sha256)));
+    expect(new Set(texts)).toEqual(new Set(['shared content']));
+    expect(files.cacheStats!()).toMatchObject({ entries: 1, bytes: 14, misses: 5, hits: 0 });
+    expect(readdirSync(dir).sort()).toEqual([sha256, 'not-mine.txt'].sort());
+    await files.close();
+    expect(readdirSync(dir)).toEqual(['not-mine.txt']);
   });
 
   it('verify checks the store itself, not the cached copy; a damaged cached copy fails its read', async () => {
