@@ -199,6 +199,79 @@ describe.each(stores)('job files on the %s blob store', (_name, files) => {
   });
 });
 
+describe('reading and uploading, more', () => {
+  it('openFile gives a stream for download routes; a damaged blob makes the stream fail at its end', async () => {
+    const files = memoryBlobStore();
+    const t = testLedger(memoryEventStore(), { files });
+    const job = await ok(
+      t.alice.createJob({ function: { id: 'fn-1' }, file: { name: 'p.txt', content: 'stream me' } }),
+    );
+    const opened = await ok(t.alice.openFile(job.id));
+    expect(opened).toMatchObject({ revision: 1, file: { name: 'p.txt', size: 9 } });
+    let text = '';
+    for await (const chunk of opened.stream) text += (chunk as Buffer).toString();
+    expect(text).toBe('stream me');
+    files.blobs.set(job.file.sha256!, Buffer.from('stream m3'));
+    const damaged = await ok(t.alice.openFile(job.id));
+    await expect(async () => {
+      for await (const _ of damaged.stream) void _;
+    }).rejects.toMatchObject({ error: { _tag: 'StoreError', kind: 'file-altered' } });
+  });
+
+  it('uploadResult takes a stream and a mime, and its size limit refuses without recording a revision', async () => {
+    const t = testLedger(memoryEventStore(), { files: memoryBlobStore(), maxFileBytes: 100 });
+    const job = await uploadingJob(t);
+    const big = await err(
+      t.agent.uploadResult(job.id, { name: 'r.bin', content: Readable.from([Buffer.alloc(101)]) }),
+    );
+    expect(big).toMatchObject({ _tag: 'ValidationError' });
+    expect(big.message).toContain('input.content');
+    expect((await ok(t.alice.fileRevisions(job.id))).length).toBe(1);
+    const after = await ok(
+      t.agent.uploadResult(job.id, {
+        name: 'r.dat',
+        content: Readable.from([Buffer.from('ab'), Buffer.from('cd')]),
+        mime: 'application/x-thing',
+      }),
+    );
+    expect(after.file).toMatchObject({
+      name: 'r.dat',
+      size: 4,
+      mime: 'application/x-thing',
+      sha256: sha('abcd'),
+    });
+  });
+
+  it('a job created with content and a size or sha256 that do not match it is a ValidationError', async () => {
+    const t = testLedger(memoryEventStore(), { files: memoryBlobStore() });
+    const e = await err(
+      t.alice.createJob({
+        function: { id: 'fn-1' },
+        file: { name: 'p.txt', content: 'abc', size: 4, sha256: 'f'.repeat(64) },
+      }),
+    );
+    expect(e._tag).toBe('ValidationError');
+    expect(e.message).toContain('input.file.size');
+    expect(e.message).toContain('input.file.sha256');
+  });
+
+  it('getJob and listJobs on SQLite show the current revision after an upload; it survives a reopen', async () => {
+    const { sqliteEventStore } = await import('../../src/adapters/sqlite/sqliteEventStore.js');
+    const file = join(tempDir(), 'ledger.db');
+    const t = testLedger(sqliteEventStore({ file }));
+    const job = await uploadingJob(t);
+    await ok(t.agent.uploadResult(job.id, { name: 'result.txt', content: 'done' }));
+    expect((await ok(t.alice.getJob(job.id))).file).toMatchObject({ name: 'result.txt', size: 4 });
+    expect((await ok(t.alice.listJobs())).items[0]!.file.name).toBe('result.txt');
+    await ok(t.ledger.close());
+    const again = testLedger(sqliteEventStore({ file }));
+    expect(await ok(again.alice.readText(job.id))).toBe('done');
+    expect(await ok(again.alice.readJson(job.id, { revision: 1 }))).toEqual({ n: 1 });
+    expect((await ok(again.ledger.verify())).ok).toBe(true);
+    await ok(again.ledger.close());
+  });
+});
+
 describe('tampering', () => {
   it('a changed blob on disk is caught by every read and by verify; copyTo leaves the target alone', async () => {
     const files = filesystemBlobStore({ dir: join(tempDir(), 'files') });
