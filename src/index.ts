@@ -129,7 +129,7 @@ export {
   type PostgresEventStore,
   type PostgresEventStoreOptions,
 } from './adapters/postgres/postgresEventStore.js';
-export type { BlobStore, StoredBlob, CacheStats } from './app/BlobStore.js';
+export type { BlobStore, StoredBlob, CacheStats, WithDefaultBlobStore } from './app/BlobStore.js';
 export type { NewJobInput, ReadFileInput, FileStream, FileContent } from './app/JobLedgerSession.js';
 export { mimeOf, extensionOf, type FileRevision } from './domain/fileRevisions.js';
 export type { StoreErrorKind } from './domain/errors.js';
@@ -141,4 +141,3 @@ export {
   type PostgresBlobStoreOptions,
 } from './adapters/blobs/postgresBlobStore.js';
 export { cachedBlobStore, type CacheOptions } from './adapters/blobs/cachedBlobStore.js';
-export { blobStoreFor } from './adapters/blobs/blobStoreFor.js';

@@ -57,3 +57,13 @@ export interface BlobStore {
   /** Empties the local cache; answers the counters after it (entries and bytes 0). */
   cleanupCache?(): Promise<CacheStats>;
 }
+
+/**
+ * An event store that knows where file contents belong beside it, for a ledger given no `files`. The stores
+ * `openStore` opens all do: `memory:` keeps them in memory, `sqlite:<file>` in `jobledger-files/` beside the
+ * file, `postgres://…` in tables of the store's schema behind a local cache.
+ */
+export interface WithDefaultBlobStore {
+  /** A new blob store for one ledger (the ledger closes it). */
+  defaultBlobStore(): BlobStore;
+}

@@ -17,8 +17,7 @@ import type { LedgerContext } from './LedgerContext.js';
 import { createLiveFeed } from './liveFeed.js';
 import { verifyLedger, type VerifyProgress } from './verifyLedger.js';
 import type { BlobStore, CacheStats } from './BlobStore.js';
-// The one place the app reaches into adapters: the default blob store follows the event store's kind.
-import { blobStoreFor } from '../adapters/blobs/blobStoreFor.js';
+import { defaultBlobStore } from './defaultBlobStore.js';
 
 /** Options of {@link createJobLedger}. */
 export interface JobLedgerOptions {
@@ -117,7 +116,7 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
     maxAttempts: options.maxAttempts ?? 10,
     upcasters: options.upcasters ?? defaultUpcasters,
     feed: createLiveFeed(store),
-    files: options.files ?? blobStoreFor(store),
+    files: options.files ?? defaultBlobStore(store),
     maxFileBytes,
   };
   const noCache: CacheStats = { entries: 0, bytes: 0, hits: 0, misses: 0, maxBytes: 0 };

@@ -12,6 +12,8 @@ import type { ProjectedEventStore } from '../../projections/ReadModelStore.js';
 import { emptyTip, sealEvents } from '../sealEvents.js';
 import { deepFreeze } from './deepFreeze.js';
 import { memoryReadModel } from './memoryReadModel.js';
+import type { WithDefaultBlobStore } from '../../app/BlobStore.js';
+import { memoryBlobStore } from '../blobs/memoryBlobStore.js';
 
 /** Parses a memory position (a decimal count); undefined means "from the start". */
 const parsePosition = (after: string | undefined): number => {
@@ -29,7 +31,7 @@ const parsePosition = (after: string | undefined): number => {
  * const store = memoryEventStore();
  * const ledger = createJobLedger({ store });
  */
-export const memoryEventStore = (): ProjectedEventStore => {
+export const memoryEventStore = (): ProjectedEventStore & WithDefaultBlobStore => {
   const all: StoredEvent[] = [];
   const streams = new Map<string, StoredEvent[]>();
   const readModel = memoryReadModel();
@@ -74,8 +76,9 @@ export const memoryEventStore = (): ProjectedEventStore => {
 
   const versionOf = (streamId: string): number => (streams.get(streamId)?.length ?? 0) - 1;
 
-  const store: ProjectedEventStore = {
+  const store: ProjectedEventStore & WithDefaultBlobStore = {
     description: 'memory:',
+    defaultBlobStore: () => memoryBlobStore(),
     readModel,
     append:
       (streamId, events, { expected }) =>

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import pg from 'pg';
 import { JobError, type StoreError } from '../../domain/errors.js';
@@ -23,6 +26,9 @@ import { claimOffers, postgresReadModel } from './postgresReadModel.js';
 import { checkSchemaName, redactPostgresUrl } from './postgresUrl.js';
 import { rebuildPostgresReadModel, type EventRow } from './rebuildPostgresReadModel.js';
 import { emptyView, extendView, projectedOf, streamCache, viewOf, type StreamView } from './streamCache.js';
+import type { WithDefaultBlobStore } from '../../app/BlobStore.js';
+import { cachedBlobStore } from '../blobs/cachedBlobStore.js';
+import { postgresBlobStore } from '../blobs/postgresBlobStore.js';
 
 export { parsePostgresUrl, type PostgresUrlOptions } from './postgresUrl.js';
 
@@ -60,7 +66,7 @@ export interface PostgresEventStoreOptions {
 }
 
 /** The Postgres event store: a {@link ProjectedEventStore} that can also rebuild and migrate on demand. */
-export interface PostgresEventStore extends ProjectedEventStore {
+export interface PostgresEventStore extends ProjectedEventStore, WithDefaultBlobStore {
   readonly schema: string;
   rebuildReadModel(onProgress?: (p: ProjectionProgress) => void): Promise<ProjectionProgress>;
   /** Runs the migrations now (they otherwise run on first use); resolves with the schema version. */
@@ -462,6 +468,12 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
 
   const store: PostgresEventStore = {
     description,
+    // File contents in tables of this schema (same server, same credentials), behind a local cache of 1 GiB in
+    // the OS temp directory, removed when the ledger closes.
+    defaultBlobStore: () =>
+      cachedBlobStore(postgresBlobStore({ url: options.url, schema }), {
+        dir: join(tmpdir(), `jobledger-cache-${schema}-${process.pid}-${randomUUID().slice(0, 8)}`),
+      }),
     schema,
     readModel,
     migrate: async () => {

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
@@ -17,6 +18,9 @@ import { migrate } from './migrations.js';
 import { rebuildPendingSql, rebuildSqliteReadModel } from './rebuildSqliteReadModel.js';
 import { sqliteProjection } from './sqliteProjection.js';
 import { sqliteReadModel } from './sqliteReadModel.js';
+import type { WithDefaultBlobStore } from '../../app/BlobStore.js';
+import { filesystemBlobStore } from '../blobs/filesystemBlobStore.js';
+import { memoryBlobStore } from '../blobs/memoryBlobStore.js';
 
 export { parseSqliteUrl, type SqliteUrlOptions } from './sqliteUrl.js';
 
@@ -56,7 +60,7 @@ export interface SqliteStoreStats {
 }
 
 /** The SQLite event store: a {@link ProjectedEventStore} that can also rebuild and report its statistics. */
-export interface SqliteEventStore extends ProjectedEventStore {
+export interface SqliteEventStore extends ProjectedEventStore, WithDefaultBlobStore {
   readonly file: string;
   rebuildReadModel(onProgress?: (p: ProjectionProgress) => void): Promise<ProjectionProgress>;
   stats(): SqliteStoreStats;
@@ -414,6 +418,11 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
   const sqliteStore: SqliteEventStore = {
     description,
     file,
+    // File contents beside the database file, in jobledger-files/ (in memory for an in-memory database).
+    defaultBlobStore: () =>
+      file === ':memory:' || file === ''
+        ? memoryBlobStore()
+        : filesystemBlobStore({ dir: join(dirname(file), 'jobledger-files') }),
     readModel,
     stats: () => ({ transactions, commands, events: storedEvents }),
     settings: () => {

@@ -3,7 +3,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, expect, it } from 'vitest';
-import { blobStoreFor } from '../../../src/adapters/blobs/blobStoreFor.js';
 import { postgresBlobStore, type PostgresBlobStore } from '../../../src/adapters/blobs/postgresBlobStore.js';
 import { err, ok, testLedger } from '../../app/support.js';
 import { describePg, dropSchema, freshSchema, pgStores, pgUrl, sql } from '../postgres/pgTestServer.js';
@@ -94,10 +93,9 @@ describePg('the Postgres blob store', () => {
     expect(await err(t.alice.readJson(job.id))).toMatchObject({ _tag: 'StoreError', kind: 'file-missing' });
   });
 
-  it('blobStoreFor caches in the OS temp directory and removes the cache on close', async () => {
+  it('the default of a Postgres store caches in the OS temp directory and removes the cache on close', async () => {
     const schema = freshSchema('cache_dir');
-    schemas.push(schema);
-    const files = blobStoreFor({ description: `${pgUrl}?schema=${schema}` });
+    const files = stores.open(schema).defaultBlobStore();
     const dir = /cached in (.*)\)$/.exec(files.description)?.[1];
     expect(dir?.startsWith(tmpdir())).toBe(true);
     const stored = await files.put([Buffer.from('cached')], { maxBytes: 100 })();
