@@ -23,8 +23,9 @@ describe('the README example of job files', () => {
     expect(r.report).toMatchObject({ _tag: 'Right', right: { ok: true } });
   });
 
-  it('is the code shown in docs/readme/files.md', () => {
-    const doc = readFileSync(new URL('../../docs/readme/files.md', import.meta.url), 'utf8');
+  it('is the code shown in the README', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const doc = readme.slice(readme.indexOf('## Job files'));
     const example = readFileSync(new URL('../../examples/files.ts', import.meta.url), 'utf8');
     const body = example.slice(example.indexOf('import * as E'), example.indexOf('  return { input'));
     const shown = /```ts\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
