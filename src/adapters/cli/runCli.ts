@@ -9,6 +9,7 @@ import { jobsCommand } from './jobsCommand.js';
 import { machineCommand } from './machineCommand.js';
 import { defaultStoreUrl } from './openCommandStore.js';
 import { replayCommand } from './replayCommand.js';
+import { serveCommand } from './serveCommand.js';
 import { verifyCommand } from './verifyCommand.js';
 
 /** Every command of the bin, in the order `jobledger --help` lists them. */
@@ -20,6 +21,7 @@ export const commands: readonly CliCommand[] = [
   verifyCommand,
   copyCommand,
   machineCommand,
+  serveCommand,
 ];
 
 const usage = (): string => {

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import * as E from 'fp-ts/lib/Either.js';
+import { createJobLedger } from '../../app/createJobLedger.js';
+import { createHttpServer } from '../http/createHttpServer.js';
+import { readTokensFile, type TokenTable } from '../http/tokens.js';
+import { cliFailure } from './cliFailure.js';
+import { clockOf } from './CliIo.js';
+import { defineCommand } from './defineCommand.js';
+import { jobErrorFailure } from './jobErrorFailure.js';
+import { offsetClock } from './offsetClock.js';
+import { storeUrlOf, withLedger } from './openCommandStore.js';
+import { integerOption } from './parseArgs.js';
+import { simulateJobTraffic } from './simulateJobTraffic.js';
+
+const leaseMs = 60_000;
+
+/**
+ * `jobledger serve`: the ledger over HTTP with the audit page at `/`, until SIGTERM or SIGINT (then it stops
+ * accepting, finishes in-flight requests and closes the store).
+ *
+ * @example
+ * // JOBLEDGER_TOKENS_FILE=tokens.json jobledger serve --port 8080
+ */
+export const serveCommand = defineCommand({
+  command: 'serve',
+  summary: 'serve the ledger over HTTP, with the audit timeline page',
+  usage: `Usage: jobledger serve [--port P] [--host H] [--tokens FILE] [--demo] [--store URL]
+
+Serves the ledger API (JSON, the SDK's snake_case shapes) and the audit page at http://H:P/, the OpenAPI
+document at /openapi.json and its docs page at /docs. Stops on SIGTERM or SIGINT after in-flight requests.
+  --port P        the port, 0 for any free one (default 8080)
+  --host H        the address to listen on (default 127.0.0.1)
+  --tokens FILE   bearer tokens: a JSON object token -> principal, e.g.
+                  {"s3cret-token": {"kind": "user", "id": "u-1", "tenantId": "t1", "roles": ["administrator"]}}
+                  (default: JOBLEDGER_TOKENS_FILE; without either, one administrator token of tenant t-demo is
+                  made up for this run and printed in the page URL)
+  --demo          when the store has no jobs, first fill it with 30 simulated jobs of tenant t-demo
+  --store URL     the store (default: JOBLEDGER_STORE, else sqlite:./jobledger.db)
+`,
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    tokens: { type: 'string' },
+    demo: { type: 'boolean' },
+    store: { type: 'string' },
+  },
+  run: async ({ values }, io) => {
+    const port = integerOption('port', values.port ?? '8080', 0, 65_535);
+    if (E.isLeft(port)) return port.left;
+    const host = values.host ?? '127.0.0.1';
+    const tokensFile = values.tokens ?? (io.env.JOBLEDGER_TOKENS_FILE || undefined);
+    let tokens: TokenTable;
+    let pageToken: string | undefined;
+    if (tokensFile === undefined) {
+      pageToken = randomBytes(18).toString('base64url');
+      tokens = new Map([
+        [pageToken, { kind: 'user', id: 'u-admin', tenantId: 't-demo', roles: ['administrator'] }],
+      ]);
+    } else {
+      const read = readTokensFile(tokensFile);
+      if (E.isLeft(read))
+        return cliFailure(read.left, 'fix the file, or see jobledger serve --help for its format');
+      tokens = read.right;
+    }
+    const url = storeUrlOf(values.store, io);
+    const clock = offsetClock(clockOf(io));
+    const makeLedger = (store: Parameters<typeof createJobLedger>[0]['store']) =>
+      createJobLedger({ store, clock: clock.now, leaseMs });
+    return withLedger(url, io, { mustExist: false, makeLedger }, async (ledger) => {
+      if (values.demo === true) {
+        const existing = await ledger.system.listJobs({ size: 1, archiveStatus: 'all' })();
+        if (E.isLeft(existing)) return jobErrorFailure(existing.left, 'serve --demo');
+        if (existing.right.total === 0) {
+          const seeded = await simulateJobTraffic(ledger, clock, { jobs: 30, agents: 3, seed: 1, leaseMs });
+          if (E.isLeft(seeded)) return jobErrorFailure(seeded.left, 'serve --demo');
+          io.stdout.write(`demo: 30 jobs of tenant t-demo added to ${url}\n`);
+        }
+      }
+      const server = createHttpServer({ ledger, tokens });
+      let base: string;
+      try {
+        base = await server.listen({ port: port.right, host });
+      } catch (error) {
+        return cliFailure(
+          `cannot listen on ${host}:${port.right}: ${error instanceof Error ? error.message : String(error)}`,
+          'pick another --port (or --port 0 for any free one)',
+        );
+      }
+      io.stdout.write(
+        `jobledger serving ${url} at ${base}/${pageToken === undefined ? '' : `#token=${pageToken}`}\n` +
+          `API docs at ${base}/docs; stop with Ctrl-C (SIGINT) or SIGTERM\n`,
+      );
+      if (pageToken !== undefined)
+        io.stdout.write(`no --tokens file: this run's administrator token (tenant t-demo) is ${pageToken}\n`);
+      const signal = await new Promise<string>((resolve) => {
+        const stop = (name: string) => () => {
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          resolve(name);
+        };
+        const onTerm = stop('SIGTERM');
+        const onInt = stop('SIGINT');
+        process.on('SIGTERM', onTerm);
+        process.on('SIGINT', onInt);
+      });
+      io.stdout.write(`${signal}: finishing in-flight requests, then closing ${url}\n`);
+      await server.close();
+      return 0;
+    });
+  },
+});

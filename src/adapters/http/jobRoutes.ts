@@ -1,0 +1,132 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import type { JobLedger } from '../../app/createJobLedger.js';
+import type { JobLedgerSession } from '../../app/JobLedgerSession.js';
+import {
+  AccessRelationship,
+  Comment,
+  Job,
+  JobStatus,
+  PageJob,
+  ResourceArchiveStatus,
+} from '../../domain/dto.js';
+import type { JobError } from '../../domain/errors.js';
+import { camelCaseKeys } from './camelCaseKeys.js';
+import { httpErrorOf } from './httpError.js';
+import { principalOf } from './bearerAuth.js';
+import { storedEventWire } from './storedEventWire.js';
+
+type Params = { id: string; accessId: string };
+
+/** The body as the library's camelCase input (a missing body is an empty object). */
+export const inputOf = (request: FastifyRequest): Record<string, unknown> =>
+  (camelCaseKeys(request.body ?? {}) ?? {}) as Record<string, unknown>;
+
+/** Runs a session call and answers its value encoded by `encode`, or its error mapped by {@link httpErrorOf}. */
+export const answer = async <A>(
+  reply: FastifyReply,
+  call: TE.TaskEither<JobError, A>,
+  encode: (value: A) => unknown,
+  statusCode = 200,
+): Promise<FastifyReply> => {
+  const result = await call();
+  if (E.isLeft(result)) {
+    const failure = httpErrorOf(result.left);
+    if (failure.statusCode === 500) reply.log.error({ err: result.left }, 'store failure');
+    return reply.code(failure.statusCode).send(failure.body);
+  }
+  return reply.code(statusCode).send(encode(result.right));
+};
+
+const listQuery = (query: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  const number = (v: unknown) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v);
+  for (const [key, value] of Object.entries(camelCaseKeys(query) as Record<string, unknown>)) {
+    if (key === 'page' || key === 'size') out[key] = number(value);
+    else if (key === 'statusName') out.status = value;
+    else out[key] = value;
+  }
+  return out;
+};
+
+/**
+ * The job routes of DESIGN section 4 over HTTP, each through `ledger.as(principal)`: bodies and answers in the
+ * snake_case wire shapes of section 5.
+ */
+export const jobRoutes = (ledger: JobLedger) => async (app: FastifyInstance) => {
+  const session = (request: FastifyRequest): JobLedgerSession => ledger.as(principalOf(request));
+  const id = (request: FastifyRequest) => (request.params as Params).id;
+  const toJob = (job: Job) => Job.toDict(job);
+
+  app.post('/jobs', async (req, reply) =>
+    answer(reply, session(req).createJob(inputOf(req) as never), toJob, 201),
+  );
+  app.get('/jobs', async (req, reply) =>
+    answer(
+      reply,
+      session(req).listJobs(listQuery(req.query as Record<string, unknown>) as never),
+      PageJob.toDict,
+    ),
+  );
+  app.get('/jobs/:id', async (req, reply) => answer(reply, session(req).getJob(id(req)), toJob));
+  app.post('/jobs/:id/submit', async (req, reply) => answer(reply, session(req).submitJob(id(req)), toJob));
+  app.put('/jobs/:id/status', async (req, reply) =>
+    answer(reply, session(req).updateStatus(id(req), inputOf(req) as never), toJob),
+  );
+  app.post('/jobs/:id/cancel', async (req, reply) =>
+    answer(reply, session(req).cancelJob(id(req), inputOf(req)), toJob),
+  );
+  app.put('/jobs/:id/agent', async (req, reply) =>
+    answer(reply, session(req).assignAgent(id(req), inputOf(req) as never), toJob),
+  );
+  app.post('/jobs/:id/archive', async (req, reply) =>
+    answer(reply, session(req).archiveJob(id(req), inputOf(req)), toJob),
+  );
+  app.post('/jobs/:id/restore', async (req, reply) =>
+    answer(reply, session(req).restoreJob(id(req), inputOf(req)), toJob),
+  );
+  app.patch('/jobs/:id/properties', async (req, reply) =>
+    answer(reply, session(req).updateProperties(id(req), inputOf(req)), toJob),
+  );
+  app.post('/jobs/:id/comments', async (req, reply) =>
+    answer(reply, session(req).addComment(id(req), inputOf(req) as never), Comment.toDict, 201),
+  );
+  app.get('/jobs/:id/access', async (req, reply) =>
+    answer(reply, session(req).listAccess(id(req)), (list) => list.map(AccessRelationship.toDict)),
+  );
+  app.post('/jobs/:id/access', async (req, reply) => {
+    const input = inputOf(req);
+    const call =
+      'email' in input
+        ? session(req).createAccessByEmail(id(req), input as never)
+        : session(req).createAccess(id(req), input as never);
+    return answer(reply, call, AccessRelationship.toDict, 201);
+  });
+  app.put('/jobs/:id/access/:accessId', async (req, reply) =>
+    answer(
+      reply,
+      session(req).updateAccess(id(req), (req.params as Params).accessId, inputOf(req) as never),
+      AccessRelationship.toDict,
+    ),
+  );
+  app.delete('/jobs/:id/access/:accessId', async (req, reply) =>
+    answer(
+      reply,
+      session(req).removeAccess(id(req), (req.params as Params).accessId),
+      AccessRelationship.toDict,
+    ),
+  );
+  app.get('/jobs/:id/status-history', async (req, reply) =>
+    answer(reply, session(req).statusHistory(id(req)), (list) => list.map(JobStatus.toDict)),
+  );
+  app.get('/jobs/:id/archive-history', async (req, reply) =>
+    answer(reply, session(req).archiveHistory(id(req)), (list) => list.map(ResourceArchiveStatus.toDict)),
+  );
+  app.get('/jobs/:id/history', async (req, reply) => {
+    const query = camelCaseKeys(req.query ?? {}) as Record<string, unknown>;
+    return answer(reply, session(req).history(id(req), query as never), (events) =>
+      events.map(storedEventWire),
+    );
+  });
+};

@@ -1,0 +1,86 @@
+/**
+ * The page's script: plain browser JavaScript. The token comes from `#token=` in the URL (as `jobledger serve`
+ * prints it) or the form, and is kept in localStorage; every API call sends it as a bearer token.
+ */
+export const pageScript = String.raw`'use strict';
+const main = document.getElementById('main');
+const fromHash = /[#&]token=([^&]+)/.exec(location.hash);
+if (fromHash) { localStorage.setItem('jobledger.token', decodeURIComponent(fromHash[1])); location.hash = '#/'; }
+const token = () => localStorage.getItem('jobledger.token') || '';
+document.getElementById('token-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  localStorage.setItem('jobledger.token', document.getElementById('token').value);
+  route();
+});
+const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+const when = (iso) => (iso ? esc(iso.replace('T', ' ').slice(0, 19)) + ' UTC' : '');
+const api = async (path) => {
+  const res = await fetch(path, { headers: { authorization: 'Bearer ' + token() } });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(res.status + ' ' + (body.message || res.statusText));
+  return body;
+};
+const statusBadge = (name) => '<span class="status ' + esc(name) + '">' + esc(name) + '</span>';
+const current = (job) => job.status_history[job.status_history.length - 1];
+let stream;
+
+async function showList(params) {
+  const q = new URLSearchParams(params);
+  if (!q.get('size')) q.set('size', '20');
+  const page = await api('/jobs?' + q.toString());
+  const statuses = ['', 'Created', 'Pending', 'Claimed', 'Validating', 'Running', 'Uploading', 'Completed', 'Failed', 'Canceled', 'Unknown'];
+  main.innerHTML =
+    '<h1>Jobs</h1><form class="filters" id="filters">status <select name="status_name">' +
+    statuses.map((s) => '<option' + (q.get('status_name') === s ? ' selected' : '') + '>' + s + '</option>').join('') +
+    '</select> archive <select name="archive_status">' +
+    ['active', 'archived', 'all'].map((s) => '<option' + (q.get('archive_status') === s ? ' selected' : '') + '>' + s + '</option>').join('') +
+    '</select><button>filter</button></form>' +
+    '<table id="jobs"><thead><tr><th>job</th><th>status</th><th>function</th><th>agent</th><th>created</th></tr></thead><tbody>' +
+    page.items.map((j) => '<tr><td><a href="#/jobs/' + esc(j.id) + '">' + esc(j.id) + '</a></td><td>' + statusBadge(current(j).name) +
+      '</td><td>' + esc(j.function.name || j.function.id) + '</td><td>' + esc(j.agent_id || '-') + '</td><td>' + when(j.created) + '</td></tr>').join('') +
+    '</tbody></table><p>page ' + page.page + ' of ' + page.pages + ', ' + page.total + ' jobs ' +
+    (page.page > 1 ? '<a href="#/?' + pageLink(q, page.page - 1) + '">previous</a> ' : '') +
+    (page.page < page.pages ? '<a href="#/?' + pageLink(q, page.page + 1) + '">next</a>' : '') + '</p>';
+  document.getElementById('filters').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const f = new URLSearchParams(new FormData(e.target));
+    for (const [k, v] of [...f]) if (!v) f.delete(k);
+    location.hash = '#/?' + f.toString();
+  });
+}
+function pageLink(q, n) { const c = new URLSearchParams(q); c.set('page', String(n)); return c.toString(); }
+
+async function showJob(id) {
+  const [job, events] = await Promise.all([api('/jobs/' + encodeURIComponent(id)), api('/jobs/' + encodeURIComponent(id) + '/history')]);
+  const chain = events.map((e, i) => i === 0 || e.metadata.prev_hash === events[i - 1].metadata.hash);
+  main.innerHTML =
+    '<p><a href="#/">all jobs</a></p><h1>Job ' + esc(job.id) + ' ' + statusBadge(current(job).name) + '</h1>' +
+    '<p class="muted">function ' + esc(job.function.name || job.function.id) + ' · tenant ' + esc(job.tenant_id) + ' · created by ' + esc(job.created_by_id) + '</p>' +
+    '<h2>Status timeline</h2><table id="timeline"><thead><tr><th>when</th><th>status</th><th>who</th><th>message</th></tr></thead><tbody>' +
+    job.status_history.map((s) => '<tr><td>' + when(s.created) + '</td><td>' + statusBadge(s.name) + '</td><td>' + esc(s.agent_id || s.created_by_id) + '</td><td>' + esc(s.message) + '</td></tr>').join('') +
+    '</tbody></table><h2>Archive history</h2><table><tbody>' +
+    job.archive_status_history.map((a) => '<tr><td>' + when(a.created) + '</td><td>' + esc(a.name) + '</td><td>' + esc(a.created_by_id) + '</td><td>' + esc(a.reason) + '</td></tr>').join('') +
+    '</tbody></table><h2>Comments</h2>' +
+    (job.comments.length === 0 ? '<p class="muted">none</p>' : '<table><tbody>' + job.comments.map((c) => '<tr><td>' + when(c.created) + '</td><td>' + esc(c.created_by_id) + '</td><td>' + esc(c.content) + '</td></tr>').join('') + '</tbody></table>') +
+    '<h2>Audit events</h2><table id="audit"><thead><tr><th>#</th><th>type</th><th>who</th><th>recorded</th><th>hash</th></tr></thead><tbody>' +
+    events.map((e, i) => '<tr><td>' + e.version + '</td><td>' + esc(e.type) + '</td><td>' + esc(e.metadata.actor && e.metadata.actor.id) + '</td><td>' + when(e.metadata.recorded_at) +
+      '</td><td><code>' + esc(e.metadata.hash) + '</code> ' + (chain[i] ? '<span class="ok" title="links to the previous hash">✓ verified</span>' : '<span class="bad">✗ broken chain</span>') + '</td></tr>').join('') +
+    '</tbody></table>';
+  const last = events.length ? events[events.length - 1].version : 0;
+  stream = new EventSource('/jobs/' + encodeURIComponent(id) + '/events?access_token=' + encodeURIComponent(token()));
+  stream.onmessage = null;
+  let seen = last;
+  const refresh = (e) => { if (Number(e.lastEventId) > seen) { seen = Number(e.lastEventId); stream.close(); showJob(id).catch(fail); } };
+  for (const type of ['JobStatusChanged', 'JobArchived', 'JobRestored', 'JobCommentAdded', 'JobAgentAssigned', 'JobCreated', 'JobPropertiesUpdated', 'JobFileRevisionAdded', 'message'])
+    stream.addEventListener(type, refresh);
+}
+function fail(error) { main.innerHTML = '<p class="error">' + esc(error.message) + '</p><p class="muted">Enter a bearer token above if the API answered 401.</p>'; }
+function route() {
+  if (stream) { stream.close(); stream = undefined; }
+  const h = location.hash.replace(/^#/, '') || '/';
+  const job = /^\/jobs\/([^?]+)/.exec(h);
+  (job ? showJob(decodeURIComponent(job[1])) : showList(h.split('?')[1] || '')).catch(fail);
+}
+addEventListener('hashchange', route);
+route();
+`;
