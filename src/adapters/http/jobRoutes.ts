@@ -19,7 +19,10 @@ import { storedEventWire } from './storedEventWire.js';
 
 type Params = { id: string; accessId: string };
 
-/** The body as the library's camelCase input (a missing body is an empty object). */
+/**
+ * The body as the library's camelCase input (a missing body is an empty object). Typed as an object for the
+ * session calls, but it may be any JSON value: the session's codecs refuse what is not an object.
+ */
 export const inputOf = (request: FastifyRequest): Record<string, unknown> =>
   (camelCaseKeys(request.body ?? {}) ?? {}) as Record<string, unknown>;
 
@@ -98,7 +101,7 @@ export const jobRoutes = (ledger: JobLedger) => async (app: FastifyInstance) => 
   app.post('/jobs/:id/access', async (req, reply) => {
     const input = inputOf(req);
     const call =
-      'email' in input
+      typeof input === 'object' && input !== null && 'email' in input
         ? session(req).createAccessByEmail(id(req), input as never)
         : session(req).createAccess(id(req), input as never);
     return answer(reply, call, AccessRelationship.toDict, 201);
