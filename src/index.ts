@@ -141,3 +141,9 @@ export {
   type PostgresBlobStoreOptions,
 } from './adapters/blobs/postgresBlobStore.js';
 export { cachedBlobStore, type CacheOptions } from './adapters/blobs/cachedBlobStore.js';
+export {
+  createHttpServer,
+  type HttpServer,
+  type HttpServerOptions,
+} from './adapters/http/createHttpServer.js';
+export { parseTokens, readTokensFile, type TokenPrincipal, type TokenTable } from './adapters/http/tokens.js';
