@@ -20,9 +20,12 @@ export const millis = (date: Date | null): number | null => {
 export interface SqliteProjection {
   /** Applies events (in global order) to the job rows. The checkpoint is left to the caller. */
   project(events: readonly StoredEvent[]): void;
-  /** The read-model checkpoint, or null before any event was applied. */
-  checkpoint(): number | null;
-  setCheckpoint(position: number | null): void;
+  /**
+   * The read-model checkpoint, or null before any event was applied. An integer for this store's own positions;
+   * a string when a read model fed from another store (KurrentDB: "commit:prepare") saved its position.
+   */
+  checkpoint(): number | string | null;
+  setCheckpoint(position: number | string | null): void;
   /** Empties every projection table and the checkpoint. */
   clear(): void;
   /** The projected state of one job (one read of `jobs.state`). */
@@ -118,7 +121,7 @@ export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection =
   const deleteComments = db.prepare('DELETE FROM comments WHERE job_id = ?');
   const deleteAccess = db.prepare('DELETE FROM access WHERE job_id = ?');
   const selectCheckpoint = db
-    .prepare<[], number | null>("SELECT position FROM checkpoints WHERE name = 'read-model'")
+    .prepare<[], number | string | null>("SELECT position FROM checkpoints WHERE name = 'read-model'")
     .pluck();
   const updateCheckpoint = db.prepare("UPDATE checkpoints SET position = ? WHERE name = 'read-model'");
 

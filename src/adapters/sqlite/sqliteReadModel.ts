@@ -21,6 +21,12 @@ export interface SqliteReadModelContext {
   readonly write: <T>(work: () => T) => T;
   /** Throws when the store is closed. */
   readonly ensureOpen: () => void;
+  /**
+   * How positions order, for a read model fed from another store whose positions are not integers (KurrentDB's
+   * "commit:prepare"): negative when `a` comes first. The checkpoint is then stored as the position string.
+   * Default: this store's positions, compared and stored as integers.
+   */
+  readonly comparePositions?: (a: string, b: string) => number;
 }
 
 interface JobColumns {
@@ -82,7 +88,7 @@ const where = (conditions: readonly SqlCondition[]): SqlCondition => ({
  * `jobListProjection.ts` and `policy.relationOf`, so it answers exactly like the memory read model.
  */
 export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => {
-  const { db, projection, write, ensureOpen } = ctx;
+  const { db, projection, write, ensureOpen, comparePositions } = ctx;
   const prepared = statementCache(db);
   const selectDump = db.prepare<[], JobColumns>(
     'SELECT j.*, s.state FROM jobs j JOIN job_states s USING (job_id) ORDER BY j.job_id',
@@ -146,10 +152,16 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
       ensureOpen();
       write(() => {
         const checkpoint = projection.checkpoint();
-        const fresh = checkpoint === null ? events : events.filter((e) => Number(e.position) > checkpoint);
+        const fresh =
+          checkpoint === null
+            ? events
+            : comparePositions === undefined
+              ? events.filter((e) => Number(e.position) > Number(checkpoint))
+              : events.filter((e) => comparePositions(e.position, String(checkpoint)) > 0);
         if (fresh.length === 0) return;
         projection.project(fresh);
-        projection.setCheckpoint(Number(fresh[fresh.length - 1]!.position));
+        const last = fresh[fresh.length - 1]!.position;
+        projection.setCheckpoint(comparePositions === undefined ? Number(last) : last);
       });
     },
     async checkpoint() {
