@@ -148,24 +148,29 @@ export const openVerified = async (
   }
   const hash = createHash('sha256');
   let seen = 0;
+  const altered = (actual: string) =>
+    new IntegrityFailure(
+      JobError.integrity(
+        'file-altered',
+        `the content of job ${jobId}'s file revision ${rev.revision} (${rev.file.name}) was changed behind the ledger's back: recorded sha256 ${sha256} (${size} bytes), stored ${actual} (${seen} bytes); restore it from a backup, then run verify`,
+      ),
+    );
+  // The last chunk is held back until the hash checks out, so a reader (a download) never gets every byte of
+  // altered content: it sees the stream fail before its end.
+  let held: Buffer | undefined;
   const check = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
       seen += chunk.byteLength;
-      callback(null, chunk);
+      if (seen > size) return callback(altered('(longer than recorded)'));
+      const previous = held;
+      held = chunk;
+      callback(null, previous);
     },
     flush(callback) {
       const actual = hash.digest('hex');
-      if (actual === sha256 && seen === size) callback();
-      else
-        callback(
-          new IntegrityFailure(
-            JobError.integrity(
-              'file-altered',
-              `the content of job ${jobId}'s file revision ${rev.revision} (${rev.file.name}) was changed behind the ledger's back: recorded sha256 ${sha256} (${size} bytes), stored ${actual} (${seen} bytes); restore it from a backup, then run verify`,
-            ),
-          ),
-        );
+      if (actual === sha256 && seen === size) callback(null, held);
+      else callback(altered(actual));
     },
   });
   opened.right.on('error', (error) => check.destroy(error));
