@@ -9,7 +9,7 @@ export interface HttpError {
 /**
  * Maps a {@link JobError} to its HTTP answer: NotFound 404, Conflict and ConcurrencyConflict 409 (with from, to
  * and the allowed targets), Forbidden 403, ValidationError 422 (with the failing paths), Timeout 408, a store
- * failure 500 with no internals.
+ * failure 500 with no internals (missing or altered file content: 500 `FileIntegrity` with its kind).
  *
  * @example
  * httpErrorOf(JobError.notFound('job', 'j-1')); // { statusCode: 404, body: { error: 'NotFound', ... } }
@@ -48,7 +48,10 @@ export const httpErrorOf = (error: JobError): HttpError => {
         body: { error: error._tag, message: error.message, after_ms: error.afterMs },
       };
     case 'StoreError':
-      return internalError;
+      // Stored file content that is missing or altered is said plainly: the caller asked for those bytes.
+      return error.kind === undefined
+        ? internalError
+        : { statusCode: 500, body: { error: 'FileIntegrity', kind: error.kind, message: error.message } };
   }
 };
 

@@ -12,6 +12,8 @@ import {
   ResourceArchiveStatus,
 } from '../../domain/dto.js';
 import type { JobError } from '../../domain/errors.js';
+import { jobStreamId, type StoredEvent } from '../../domain/storedEvent.js';
+import { createStreamVerifier } from '../../domain/verifyStream.js';
 import { camelCaseKeys } from './camelCaseKeys.js';
 import { httpErrorOf } from './httpError.js';
 import { principalOf } from './bearerAuth.js';
@@ -51,6 +53,20 @@ const listQuery = (query: Record<string, unknown>): Record<string, unknown> => {
     else out[key] = value;
   }
   return out;
+};
+
+/**
+ * The hash chain of one job's events, each hash recomputed from the event's content (the page's "verified"
+ * mark). Only the chain's own problems: machine and decoding checks are `ledger.verify()`'s, with its upcasters.
+ */
+export const chainReport = (jobId: string, events: readonly StoredEvent[]) => {
+  const verifier = createStreamVerifier(events[0]?.streamId ?? jobStreamId(jobId));
+  for (const event of events) verifier.push(event);
+  const problems = verifier
+    .finish()
+    .filter((p) => p.kind === 'hash-mismatch' || p.kind === 'version-gap')
+    .map(({ version, kind, detail }) => ({ version, kind, detail }));
+  return { ok: problems.length === 0, events: events.length, problems };
 };
 
 /**
@@ -125,6 +141,9 @@ export const jobRoutes = (ledger: JobLedger) => async (app: FastifyInstance) => 
   );
   app.get('/jobs/:id/archive-history', async (req, reply) =>
     answer(reply, session(req).archiveHistory(id(req)), (list) => list.map(ResourceArchiveStatus.toDict)),
+  );
+  app.get('/jobs/:id/verify', async (req, reply) =>
+    answer(reply, session(req).history(id(req)), (events) => chainReport(id(req), events)),
   );
   app.get('/jobs/:id/history', async (req, reply) => {
     const query = camelCaseKeys(req.query ?? {}) as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { JobError, type ValidationError, type ValidationIssue } from '../errors.js';
+import { snakeCaseKey, withJsonSchema } from './jsonSchema.js';
 
 // Wrapper types whose child keys are not part of a user-visible path (intersection members, refinements, ...).
 const transparent = new Set([
@@ -54,17 +55,20 @@ export const decodeWith =
 
 /** A string of at most `max` characters (and at least `min`). */
 export const boundedString = (name: string, max: number, min = 0) =>
-  new t.Type<string, string, unknown>(
-    name,
-    (u): u is string => typeof u === 'string' && u.length >= min && u.length <= max,
-    (u, c) => {
-      if (typeof u !== 'string') return t.failure(u, c, `expected a string, got ${describe(u)}`);
-      if (u.length < min)
-        return t.failure(u, c, min === 1 ? 'must not be empty' : `must have at least ${min} characters`);
-      if (u.length > max) return t.failure(u, c, `must have at most ${max} characters, got ${u.length}`);
-      return t.success(u);
-    },
-    t.identity,
+  withJsonSchema(
+    new t.Type<string, string, unknown>(
+      name,
+      (u): u is string => typeof u === 'string' && u.length >= min && u.length <= max,
+      (u, c) => {
+        if (typeof u !== 'string') return t.failure(u, c, `expected a string, got ${describe(u)}`);
+        if (u.length < min)
+          return t.failure(u, c, min === 1 ? 'must not be empty' : `must have at least ${min} characters`);
+        if (u.length > max) return t.failure(u, c, `must have at most ${max} characters, got ${u.length}`);
+        return t.success(u);
+      },
+      t.identity,
+    ),
+    { type: 'string', minLength: min, maxLength: max },
   );
 
 // Control characters in ids break logs, URLs and terminals.
@@ -72,17 +76,21 @@ export const boundedString = (name: string, max: number, min = 0) =>
 const controlCharacters = /[\u0000-\u001f]/;
 
 /** An identifier: 1 to 200 characters, no control characters. */
-export const Id = new t.Type<string, string, unknown>(
-  'Id',
-  (u): u is string => typeof u === 'string' && u.length > 0 && u.length <= 200 && !controlCharacters.test(u),
-  (u, c) => {
-    if (typeof u !== 'string') return t.failure(u, c, `expected an id string, got ${describe(u)}`);
-    if (u.length === 0) return t.failure(u, c, 'must not be empty');
-    if (u.length > 200) return t.failure(u, c, `must have at most 200 characters, got ${u.length}`);
-    if (controlCharacters.test(u)) return t.failure(u, c, 'must not contain control characters');
-    return t.success(u);
-  },
-  t.identity,
+export const Id = withJsonSchema(
+  new t.Type<string, string, unknown>(
+    'Id',
+    (u): u is string =>
+      typeof u === 'string' && u.length > 0 && u.length <= 200 && !controlCharacters.test(u),
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c, `expected an id string, got ${describe(u)}`);
+      if (u.length === 0) return t.failure(u, c, 'must not be empty');
+      if (u.length > 200) return t.failure(u, c, `must have at most 200 characters, got ${u.length}`);
+      if (controlCharacters.test(u)) return t.failure(u, c, 'must not contain control characters');
+      return t.success(u);
+    },
+    t.identity,
+  ),
+  { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]*$' },
 );
 
 /** A short text (names, reasons, messages): at most 4096 characters. */
@@ -94,48 +102,58 @@ export const LongText = boundedString('LongText', 65_536);
 
 /** An integer in [min, max]. */
 export const intIn = (name: string, min: number, max: number) =>
-  new t.Type<number, number, unknown>(
-    name,
-    (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
-    (u, c) => {
-      if (typeof u !== 'number' || !Number.isInteger(u))
-        return t.failure(u, c, `expected an integer, got ${describe(u)}`);
-      if (u < min) return t.failure(u, c, `must be at least ${min}, got ${u}`);
-      if (u > max) return t.failure(u, c, `must be at most ${max}, got ${u}`);
-      return t.success(u);
-    },
-    t.identity,
+  withJsonSchema(
+    new t.Type<number, number, unknown>(
+      name,
+      (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
+      (u, c) => {
+        if (typeof u !== 'number' || !Number.isInteger(u))
+          return t.failure(u, c, `expected an integer, got ${describe(u)}`);
+        if (u < min) return t.failure(u, c, `must be at least ${min}, got ${u}`);
+        if (u > max) return t.failure(u, c, `must be at most ${max}, got ${u}`);
+        return t.success(u);
+      },
+      t.identity,
+    ),
+    { type: 'integer', minimum: min, maximum: max },
   );
 
 /** A Date, decoded from a Date or an ISO-8601 string; encoded as an ISO-8601 string. */
-export const DateFromISOString = new t.Type<Date, string, unknown>(
-  'DateFromISOString',
-  (u): u is Date => u instanceof Date && !Number.isNaN(u.getTime()),
-  (u, c) => {
-    if (u instanceof Date) return Number.isNaN(u.getTime()) ? t.failure(u, c, 'invalid date') : t.success(u);
-    if (typeof u !== 'string' || u.length > 64)
-      return t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`);
-    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(u)) {
-      return t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`);
-    }
-    const d = new Date(u);
-    return Number.isNaN(d.getTime())
-      ? t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`)
-      : t.success(d);
-  },
-  (d) => d.toISOString(),
+export const DateFromISOString = withJsonSchema(
+  new t.Type<Date, string, unknown>(
+    'DateFromISOString',
+    (u): u is Date => u instanceof Date && !Number.isNaN(u.getTime()),
+    (u, c) => {
+      if (u instanceof Date)
+        return Number.isNaN(u.getTime()) ? t.failure(u, c, 'invalid date') : t.success(u);
+      if (typeof u !== 'string' || u.length > 64)
+        return t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`);
+      if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(u)) {
+        return t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`);
+      }
+      const d = new Date(u);
+      return Number.isNaN(d.getTime())
+        ? t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`)
+        : t.success(d);
+    },
+    (d) => d.toISOString(),
+  ),
+  { type: 'string', format: 'date-time' },
 );
 
 /** A closed set of string literals with an error message that lists them. */
 export const oneOf = <L extends string>(name: string, values: readonly L[]) =>
-  new t.Type<L, L, unknown>(
-    name,
-    (u): u is L => typeof u === 'string' && (values as readonly string[]).includes(u),
-    (u, c) =>
-      typeof u === 'string' && (values as readonly string[]).includes(u)
-        ? t.success(u as L)
-        : t.failure(u, c, `expected one of ${values.join(', ')}, got ${describe(u)}`),
-    t.identity,
+  withJsonSchema(
+    new t.Type<L, L, unknown>(
+      name,
+      (u): u is L => typeof u === 'string' && (values as readonly string[]).includes(u),
+      (u, c) =>
+        typeof u === 'string' && (values as readonly string[]).includes(u)
+          ? t.success(u as L)
+          : t.failure(u, c, `expected one of ${values.join(', ')}, got ${describe(u)}`),
+      t.identity,
+    ),
+    { type: 'string', enum: values },
   );
 
 const unknownKeyHolder = t.type({});
@@ -177,5 +195,15 @@ export const strictObject = <R extends t.Props, O extends t.Props>(
     base.encode,
   );
   // Marks the wrapper as transparent for error paths (see `toIssues`).
-  return Object.assign(codec, { _tag: 'StrictObject' as const });
+  return withJsonSchema(Object.assign(codec, { _tag: 'StrictObject' as const }), (of, options) => {
+    const key = (k: string) => (options.snakeCaseKeys ? snakeCaseKey(k) : k);
+    const members = (props: t.Props) => Object.entries(props).map(([k, v]) => [key(k), of(v)] as const);
+    return {
+      type: 'object',
+      title: name,
+      properties: Object.fromEntries([...members(required), ...members(optional)]),
+      ...(Object.keys(required).length > 0 && { required: Object.keys(required).map(key) }),
+      additionalProperties: false,
+    };
+  });
 };

@@ -11,20 +11,24 @@ import {
   oneOf,
   strictObject,
 } from './decode.js';
+import { withJsonSchema } from './jsonSchema.js';
 import { FunctionVersionData, JobFileData, jobFileOptionalProps } from './events.js';
 
-const Email = new t.Type<string, string, unknown>(
-  'Email',
-  (u): u is string => typeof u === 'string' && /^[^\s@]{1,64}@[^\s@]{1,255}$/.test(u),
-  (u, c) =>
-    typeof u === 'string' && /^[^\s@]{1,64}@[^\s@]{1,255}$/.test(u)
-      ? t.success(u.toLowerCase())
-      : t.failure(
-          u,
-          c,
-          `expected an email address, got ${typeof u === 'string' ? JSON.stringify(u.slice(0, 40)) : typeof u}`,
-        ),
-  t.identity,
+const Email = withJsonSchema(
+  new t.Type<string, string, unknown>(
+    'Email',
+    (u): u is string => typeof u === 'string' && /^[^\s@]{1,64}@[^\s@]{1,255}$/.test(u),
+    (u, c) =>
+      typeof u === 'string' && /^[^\s@]{1,64}@[^\s@]{1,255}$/.test(u)
+        ? t.success(u.toLowerCase())
+        : t.failure(
+            u,
+            c,
+            `expected an email address, got ${typeof u === 'string' ? JSON.stringify(u.slice(0, 40)) : typeof u}`,
+          ),
+    t.identity,
+  ),
+  { type: 'string', format: 'email', maxLength: 320 },
 );
 
 const functionInput = strictObject(

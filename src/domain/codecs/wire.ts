@@ -15,6 +15,7 @@ import {
   type PageJob,
   type ResourceArchiveStatus,
 } from '../model.js';
+import { jsonSchemaOf, withJsonSchema } from './jsonSchema.js';
 import { DateFromISOString, Id, LongText, Name, ShortText, boundedString, intIn } from './decode.js';
 
 /** `createdById` -> `created_by_id`, at the type level. Digits stay where they are (`sha256`). */
@@ -55,7 +56,7 @@ export const wireObject =
     const members = Object.entries(fields as Record<string, t.Mixed>).map(
       ([key, codec]) => [key, snakeCase(key), codec] as const,
     );
-    return new t.Type<A, WireOf<F>, unknown>(
+    const codec = new t.Type<A, WireOf<F>, unknown>(
       name,
       (u): u is A => isRecord(u) && members.every(([key, , codec]) => codec.is(u[key])),
       (u, c) => {
@@ -79,19 +80,33 @@ export const wireObject =
           ]),
         ) as WireOf<F>,
     );
+    // Every key is written on encode; the nullable ones may be missing on decode.
+    return withJsonSchema(codec, (of) => ({
+      type: 'object',
+      title: name,
+      properties: Object.fromEntries(members.map(([, wireKey, c]) => [wireKey, of(c)])),
+      required: members.filter(([, , c]) => !nullables.has(c)).map(([, wireKey]) => wireKey),
+    }));
   };
+
+// The codecs made by `nullable`: members a wire object may omit.
+const nullables = new WeakSet<t.Any>();
 
 /**
  * `codec`, or null. Decodes a missing member (undefined) as null too: the SDK omits some null members.
  * Errors come from `codec` itself, without a union's second "expected null" for the same path.
  */
-export const nullable = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A | null, O | null, unknown> =>
-  new t.Type<A | null, O | null, unknown>(
+export const nullable = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A | null, O | null, unknown> => {
+  const wrapped = new t.Type<A | null, O | null, unknown>(
     `${codec.name} | null`,
     (u): u is A | null => u === null || codec.is(u),
     (u, c) => (u === null || u === undefined ? t.success(null) : codec.validate(u, c)),
     (a) => (a === null ? null : codec.encode(a)),
   );
+  nullables.add(wrapped);
+  return withJsonSchema(wrapped, (of) => ({ anyOf: [of(codec), { type: 'null' }] }));
+};
+
 
 const Count = intIn('Count', 0, Number.MAX_SAFE_INTEGER);
 const Positive = intIn('PositiveInteger', 1, Number.MAX_SAFE_INTEGER);
@@ -230,3 +245,6 @@ export const ResponseGetJobForAgentCodec = new t.Type<
   (u, c) => (isRecord(u) && 'id' in u ? JobCodec.validate(u, c) : NoJobResponseCodec.validate(u, c)),
   (a) => (isNoJobResponse(a) ? NoJobResponseCodec.encode(a) : JobCodec.encode(a)),
 );
+withJsonSchema(ResponseGetJobForAgentCodec, {
+  anyOf: [jsonSchemaOf(JobCodec), jsonSchemaOf(NoJobResponseCodec)],
+});

@@ -78,6 +78,10 @@ it('answers thousands of random and mutated requests without a 500, and appends 
     ['GET', `/jobs/${id}/history`],
     ['GET', `/jobs/${encodeURIComponent('../%00')}`],
     ['POST', `/jobs/${id}/restore`],
+    ['PUT', `/jobs/${id}/file`],
+    ['GET', `/jobs/${id}/file`],
+    ['GET', `/jobs/${id}/file/revisions`],
+    ['GET', `/jobs/${id}/verify`],
   ] as const;
   const tokens: TokenName[] = ['bob-t2-token', 'agent-token', 'alice-token'];
   const statuses = new Map<number, number>();

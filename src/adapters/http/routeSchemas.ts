@@ -1,0 +1,264 @@
+import type * as t from 'io-ts';
+import {
+  AccessRelationshipCodec,
+  CommentCodec,
+  JobCodec,
+  JobFileCodec,
+  JobStatusCodec,
+  PageJobCodec,
+  ResourceArchiveStatusCodec,
+  ResponseGetJobForAgentCodec,
+} from '../../domain/codecs/wire.js';
+import { inputCodecs } from '../../domain/codecs/inputs.js';
+import { jsonSchemaOf, type JsonSchema } from '../../domain/codecs/jsonSchema.js';
+import { jobStatusNames } from '../../domain/JobStatusName.js';
+
+/** What the OpenAPI document says of one route. */
+export interface RouteSchema {
+  readonly summary: string;
+  readonly tags: readonly string[];
+  readonly description?: string;
+  readonly params?: JsonSchema;
+  readonly querystring?: JsonSchema;
+  readonly body?: JsonSchema;
+  /** Content types of the body, when not JSON. */
+  readonly consumes?: readonly string[];
+  /** Content types of the answer, when not JSON. */
+  readonly produces?: readonly string[];
+  readonly response: Readonly<Record<string, JsonSchema>>;
+}
+
+const wire = (codec: t.Any) => jsonSchemaOf(codec);
+// Request bodies are the library's inputs with snake_case keys (the service camelCases them before decoding).
+const input = (codec: t.Any) => jsonSchemaOf(codec, { snakeCaseKeys: true });
+const list = (codec: t.Any): JsonSchema => ({ type: 'array', items: wire(codec) });
+const object = (properties: Record<string, JsonSchema>, required = Object.keys(properties)): JsonSchema => ({
+  type: 'object',
+  properties,
+  required,
+});
+const string: JsonSchema = { type: 'string' };
+const statusName: JsonSchema = { type: 'string', enum: jobStatusNames };
+
+const error = (description: string): JsonSchema => ({
+  description,
+  ...object(
+    {
+      error: string,
+      message: string,
+      issues: { type: 'array', items: object({ path: string, message: string }) },
+      from: statusName,
+      to: statusName,
+      allowed: { type: 'array', items: statusName },
+      kind: string,
+    },
+    ['error', 'message'],
+  ),
+});
+const errors = {
+  401: error('no known bearer token'),
+  403: error('Forbidden: the principal may see the job but not do this'),
+  404: error('NotFound: no such job visible to this principal'),
+  409: error('Conflict: the command does not fit the job (from, to and the allowed targets)'),
+  413: error('the body is over the limit'),
+  422: error('ValidationError: every failing path of the input'),
+  500: error('unexpected failure, without internals (FileIntegrity for missing or altered file content)'),
+};
+const answers = (ok: JsonSchema, code = 200) => ({ [code]: ok, ...errors });
+
+const idParams = object({ id: { type: 'string', description: 'the job id' } });
+const accessParams = object({ id: string, accessId: string });
+const storedEvent = object({
+  event_id: string,
+  stream_id: string,
+  version: { type: 'integer' },
+  position: string,
+  type: string,
+  schema_version: { type: 'integer' },
+  data: { type: 'object' },
+  metadata: {
+    type: 'object',
+    description: 'recorded_at, actor, correlation_id, causation_id, prev_hash, hash and more, snake_case',
+  },
+});
+const listQuery: JsonSchema = (() => {
+  const schema = input(inputCodecs.listJobs) as { properties: Record<string, JsonSchema> };
+  const { status, ...rest } = schema.properties;
+  return { ...schema, properties: { status_name: status!, ...rest } };
+})();
+const fileRevision = object({
+  revision: { type: 'integer', minimum: 1 },
+  file: wire(JobFileCodec),
+  created: { type: 'string', format: 'date-time' },
+  created_by_id: string,
+  stored: { type: 'boolean', description: 'false for a file recorded by name only' },
+});
+
+const job = (summary: string, body?: JsonSchema, description?: string): RouteSchema => ({
+  summary,
+  tags: ['jobs'],
+  ...(description !== undefined && { description }),
+  params: idParams,
+  ...(body !== undefined && { body }),
+  response: answers(wire(JobCodec)),
+});
+
+/**
+ * The schema of every API route, keyed `METHOD /path` as fastify names it. They document the routes in
+ * `/openapi.json`; validation stays with the library's codecs, so answers keep their paths and messages.
+ */
+export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
+  'POST /jobs': {
+    summary: 'create a job (Pending, or Created with draft: true)',
+    tags: ['jobs'],
+    body: input(inputCodecs.createJob),
+    response: answers(wire(JobCodec), 201),
+  },
+  'GET /jobs': {
+    summary: 'list jobs visible to the caller (PageJob)',
+    tags: ['jobs'],
+    querystring: listQuery,
+    response: answers(wire(PageJobCodec)),
+  },
+  'GET /jobs/:id': job('get a job'),
+  'POST /jobs/:id/submit': job('submit a draft job (Created -> Pending)'),
+  'PUT /jobs/:id/status': job(
+    'change the status (agents: Validating, Running, Uploading, Completed, Failed)',
+    input(inputCodecs.updateStatus),
+  ),
+  'POST /jobs/:id/cancel': job('cancel the job', input(inputCodecs.message)),
+  'PUT /jobs/:id/agent': job('assign the job to an agent', input(inputCodecs.assignAgent)),
+  'POST /jobs/:id/archive': job('archive the job', input(inputCodecs.reason)),
+  'POST /jobs/:id/restore': job('restore an archived job', input(inputCodecs.reason)),
+  'PATCH /jobs/:id/properties': job(
+    "update the current file revision's properties",
+    input(inputCodecs.properties),
+  ),
+  'POST /jobs/:id/comments': {
+    summary: 'add a comment',
+    tags: ['jobs'],
+    params: idParams,
+    body: input(inputCodecs.comment),
+    response: answers(wire(CommentCodec), 201),
+  },
+  'GET /jobs/:id/access': {
+    summary: 'list access relationships',
+    tags: ['access'],
+    params: idParams,
+    response: answers(list(AccessRelationshipCodec)),
+  },
+  'POST /jobs/:id/access': {
+    summary: 'grant access to a user, an agent, or an email address',
+    tags: ['access'],
+    params: idParams,
+    body: { anyOf: [input(inputCodecs.createAccess), input(inputCodecs.createAccessByEmail)] },
+    response: answers(wire(AccessRelationshipCodec), 201),
+  },
+  'PUT /jobs/:id/access/:accessId': {
+    summary: 'change the relation of an access relationship',
+    tags: ['access'],
+    params: accessParams,
+    body: input(inputCodecs.updateAccess),
+    response: answers(wire(AccessRelationshipCodec)),
+  },
+  'DELETE /jobs/:id/access/:accessId': {
+    summary: 'remove an access relationship',
+    tags: ['access'],
+    params: accessParams,
+    response: answers(wire(AccessRelationshipCodec)),
+  },
+  'GET /jobs/:id/status-history': {
+    summary: 'the status history, oldest first',
+    tags: ['history'],
+    params: idParams,
+    response: answers(list(JobStatusCodec)),
+  },
+  'GET /jobs/:id/archive-history': {
+    summary: 'the archive history, oldest first',
+    tags: ['history'],
+    params: idParams,
+    response: answers(list(ResourceArchiveStatusCodec)),
+  },
+  'GET /jobs/:id/history': {
+    summary: "the audit trail: the job's stored events, up to as_of when given",
+    tags: ['history'],
+    params: idParams,
+    querystring: object({ as_of: { type: 'string', format: 'date-time' } }, []),
+    response: answers({ type: 'array', items: storedEvent }),
+  },
+  'GET /jobs/:id/verify': {
+    summary: "recompute the hash of each of the job's events and check the chain",
+    tags: ['history'],
+    params: idParams,
+    response: answers(
+      object({
+        ok: { type: 'boolean' },
+        events: { type: 'integer' },
+        problems: {
+          type: 'array',
+          items: object({
+            version: { type: 'integer' },
+            kind: { type: 'string', enum: ['hash-mismatch', 'version-gap'] },
+            detail: string,
+          }),
+        },
+      }),
+    ),
+  },
+  'POST /agent/job': {
+    summary: 'claim the oldest eligible Pending job (a Job), or a NoJobResponse',
+    tags: ['agents'],
+    body: input(inputCodecs.getJobForAgent),
+    response: answers(wire(ResponseGetJobForAgentCodec)),
+  },
+  'POST /jobs/:id/heartbeat': {
+    summary: "extend the agent's lease on the job",
+    tags: ['agents'],
+    params: idParams,
+    response: answers(object({ lease_expires_at: { type: 'string', format: 'date-time' } })),
+  },
+  'GET /jobs/:id/poll': {
+    summary: 'wait until the job is terminal (long poll); 408 when timeout_s runs out',
+    tags: ['waiting'],
+    params: idParams,
+    querystring: object({ timeout_s: { type: 'number', minimum: 0, maximum: 3600, default: 30 } }, []),
+    response: {
+      ...answers(object({ status: statusName })),
+      408: error('Timeout: the job is not terminal yet'),
+    },
+  },
+  'GET /jobs/:id/events': {
+    summary: "the job's events as server-sent events (text/event-stream), resumable with Last-Event-ID",
+    tags: ['waiting'],
+    description:
+      'Each message has id: the event version, event: its type, data: the stored event as in /history. ' +
+      'Browsers may pass the token as ?access_token= since EventSource cannot send headers.',
+    params: idParams,
+    produces: ['text/event-stream'],
+    response: answers({ type: 'string', description: 'text/event-stream' }),
+  },
+  'GET /jobs/:id/file': {
+    summary: 'download the file (current revision, or ?revision=), streamed and checked against its sha256',
+    tags: ['files'],
+    description: 'Headers: content-type (the mime), content-length, x-file-sha256, x-file-revision.',
+    params: idParams,
+    querystring: object({ revision: { type: 'integer', minimum: 1 } }, []),
+    produces: ['application/octet-stream'],
+    response: answers({ type: 'string', format: 'binary' }),
+  },
+  'PUT /jobs/:id/file': {
+    summary: 'upload the result (agent holding the job, in Uploading): the body is the content, streamed',
+    tags: ['files'],
+    params: idParams,
+    querystring: object({ name: { type: 'string', minLength: 1 }, mime: string }, ['name']),
+    consumes: ['application/octet-stream', '*/*'],
+    body: { type: 'string', format: 'binary' },
+    response: answers(wire(JobCodec)),
+  },
+  'GET /jobs/:id/file/revisions': {
+    summary: "every revision of the job's file, oldest first",
+    tags: ['files'],
+    params: idParams,
+    response: answers({ type: 'array', items: fileRevision }),
+  },
+};
