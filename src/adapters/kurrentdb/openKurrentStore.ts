@@ -1,0 +1,133 @@
+import { catchUpProjections } from '../../projections/projectionRunner.js';
+import type {
+  ProjectedEventStore,
+  ProjectionProgress,
+  ReadModelStore,
+} from '../../projections/ReadModelStore.js';
+import { parseSqliteUrl } from '../sqlite/sqliteUrl.js';
+import { kurrentdbEventStore, type KurrentdbEventStore } from './kurrentdbEventStore.js';
+import { parseKurrentdbUrl } from './kurrentdbUrl.js';
+import { projectionFeeder, type ProjectionFeeder } from './projectionFeeder.js';
+import { sqliteFeedReadModel } from './sqliteFeedReadModel.js';
+
+/** Options of {@link openKurrentStore}. */
+export interface OpenKurrentStoreOptions {
+  /** How long a read-model query waits for this process's own last append to be projected (default 5000 ms). */
+  readonly readYourWritesTimeoutMs?: number;
+  /** Told when the feeding subscription fails (it resubscribes from the checkpoint). Default: a stderr line. */
+  readonly onFeederError?: (error: unknown) => void;
+  /** Pause before the feeder resubscribes after a failure (default 1000 ms). */
+  readonly retryDelayMs?: number;
+}
+
+/** The KurrentDB store with its SQL read model and the feeder that keeps it up to date. */
+export interface KurrentProjectedStore extends ProjectedEventStore {
+  readonly events: KurrentdbEventStore;
+  readonly feeder: ProjectionFeeder;
+}
+
+/**
+ * Opens `kurrentdb://host:2113?tls=false[&projections=sqlite:./views.db]`: the KurrentDB event store, and a
+ * SQLite read model (in memory, rebuilt from `$all` on every start, when no `projections` is given) fed by a
+ * catch-up subscription from its checkpoint. Read-model queries first wait until this process's own last
+ * append is projected, so a command followed by a listing sees its result.
+ *
+ * Throws an Error with a one-line message for a URL it cannot open (`projections=postgres://…` is not supported
+ * yet).
+ */
+export const openKurrentStore = (
+  url: string,
+  options: OpenKurrentStoreOptions = {},
+): KurrentProjectedStore => {
+  const parsed = parseKurrentdbUrl(url);
+  const { readYourWritesTimeoutMs = 5000, retryDelayMs = 1000 } = options;
+  const onFeederError =
+    options.onFeederError ??
+    ((error: unknown) =>
+      process.stderr.write(
+        `jobledger: the read-model subscription to ${parsed.description} failed (${error instanceof Error ? error.message : String(error)}); resubscribing\n`,
+      ));
+  let projectionsFile = ':memory:';
+  if (parsed.projections !== undefined) {
+    if (!parsed.projections.startsWith('sqlite:')) {
+      throw new Error(
+        `projections=${parsed.projections} in ${parsed.description}: only a SQLite projection store (projections=sqlite:./views.db) is supported with KurrentDB so far`,
+      );
+    }
+    projectionsFile = parseSqliteUrl(parsed.projections).file;
+  }
+  const store = kurrentdbEventStore({
+    connectionString: parsed.connectionString,
+    description: parsed.description,
+  });
+  let readModel;
+  try {
+    readModel = sqliteFeedReadModel({ file: projectionsFile, comparePositions: store.comparePositions });
+  } catch (error) {
+    void store.close();
+    throw error;
+  }
+  const feeder = projectionFeeder({ readModel, comparePositions: store.comparePositions });
+
+  let controller = new AbortController();
+  let running: Promise<void> = Promise.resolve();
+  const start = (): void => {
+    controller = new AbortController();
+    running = feeder.run(
+      (after, signal) => store.subscribeItems({ ...(after !== undefined && { after }), signal }),
+      {
+        signal: controller.signal,
+        retryDelayMs,
+        onError: onFeederError,
+      },
+    );
+  };
+  const stop = async (): Promise<void> => {
+    controller.abort();
+    await running;
+  };
+  start();
+
+  const caughtUp = async (): Promise<void> => {
+    const mine = store.lastAppendedPosition();
+    if (mine !== undefined) await feeder.waitForPosition(mine, { timeoutMs: readYourWritesTimeoutMs });
+  };
+  const projected: ReadModelStore = {
+    getJob: async (jobId) => (await caughtUp(), readModel.getJob(jobId)),
+    listJobs: async (query, viewer) => (await caughtUp(), readModel.listJobs(query, viewer)),
+    claimCandidates: async (agent, functionIds, limit) => (
+      await caughtUp(),
+      readModel.claimCandidates(agent, functionIds, limit)
+    ),
+    expiredLeases: async (now, limit) => (await caughtUp(), readModel.expiredLeases(now, limit)),
+    apply: (events) => readModel.apply(events),
+    checkpoint: () => readModel.checkpoint(),
+    reset: () => readModel.reset(),
+    dump: async () => (await caughtUp(), readModel.dump()),
+  };
+
+  return {
+    description: store.description,
+    events: store,
+    feeder,
+    readModel: projected,
+    append: (streamId, events, appendOptions) => store.append(streamId, events, appendOptions),
+    readStream: (streamId, readOptions) => store.readStream(streamId, readOptions),
+    readAll: (readOptions) => store.readAll(readOptions),
+    subscribe: (subscribeOptions) => store.subscribe(subscribeOptions),
+    async rebuildReadModel(onProgress?: (p: ProjectionProgress) => void) {
+      await stop();
+      try {
+        await readModel.reset();
+        return await catchUpProjections(store, readModel, { ...(onProgress && { onProgress }) });
+      } finally {
+        start();
+      }
+    },
+    async close() {
+      await stop();
+      await store.close();
+      await readModel.close();
+    },
+  };
+};

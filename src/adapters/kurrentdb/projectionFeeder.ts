@@ -1,0 +1,236 @@
+import type { StoredEvent } from '../../domain/storedEvent.js';
+import type { ReadModelStore } from '../../projections/ReadModelStore.js';
+
+/** What a subscription answers: an event, or a position the (filtered) subscription has reached. */
+export type SubscriptionItem =
+  | { readonly kind: 'event'; readonly event: StoredEvent }
+  | { readonly kind: 'checkpoint'; readonly position: string };
+
+/** A read model the feeder can write; `saveCheckpoint` (optional) records a position reached without events. */
+export type FeederReadModel = ReadModelStore & {
+  saveCheckpoint?(position: string): Promise<void>;
+};
+
+/** Options of {@link projectionFeeder}. */
+export interface ProjectionFeederOptions {
+  readonly readModel: FeederReadModel;
+  /** Orders positions of the store the items come from: negative when `a` comes first. */
+  readonly comparePositions: (a: string, b: string) => number;
+  /** Events per `apply` (one transaction: rows and checkpoint), default 500. */
+  readonly batchSize?: number;
+  /** A batch is applied once no further item arrives for this long (default 0: when the source waits). */
+  readonly flushDelayMs?: number;
+}
+
+/** What one `feed` did. */
+export interface FeedProgress {
+  /** Events applied by this call (events at or before the checkpoint are not counted: they were skipped). */
+  readonly events: number;
+  /** Batches applied by this call. */
+  readonly batches: number;
+  /** The position reached, or null when nothing was ever applied. */
+  readonly position: string | null;
+}
+
+/** Options of {@link ProjectionFeeder.run}. */
+export interface FeederRunOptions {
+  /** Stops feeding (the current batch is applied first) when it aborts. */
+  readonly signal?: AbortSignal;
+  /** Pause before resubscribing after the source failed or ended (default 1000 ms). */
+  readonly retryDelayMs?: number;
+  /** Told about each failure before the feeder resubscribes. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Applies subscription items to a read model in batches, and answers "has it reached position p yet?". */
+export interface ProjectionFeeder {
+  /**
+   * Applies `items` until they end (or `signal` aborts): events in batches, each batch with its checkpoint in one
+   * transaction of the read model, so a restart resumes from the checkpoint. Events at or before the checkpoint
+   * are skipped, so replaying a source from its start applies nothing twice. Throws what `apply` throws.
+   */
+  feed(items: AsyncIterable<SubscriptionItem>, signal?: AbortSignal): Promise<FeedProgress>;
+  /**
+   * Feeds from `subscribe(checkpoint)` and resubscribes from the saved checkpoint whenever the source fails or
+   * ends, until `signal` aborts.
+   */
+  run(
+    subscribe: (after: string | undefined, signal: AbortSignal) => AsyncIterable<SubscriptionItem>,
+    options?: FeederRunOptions,
+  ): Promise<void>;
+  /**
+   * Resolves once the read model has applied everything up to `position` (read your own writes: pass the
+   * position an append answered). Rejects after `timeoutMs` (default 5000) saying where the read model is.
+   */
+  waitForPosition(position: string, options?: { readonly timeoutMs?: number }): Promise<void>;
+  /** The position applied or reached so far (null before anything), as known to this feeder. */
+  position(): Promise<string | null>;
+}
+
+interface Waiter {
+  readonly position: string;
+  readonly resolve: () => void;
+}
+
+const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/**
+ * The feeder of a SQL read model from a store's subscription (KurrentDB keeps no read model in the transaction
+ * of an append). One feeder per read model; `feed` calls must not overlap.
+ *
+ * @example
+ * const feeder = projectionFeeder({ readModel, comparePositions: store.comparePositions });
+ * void feeder.run((after, signal) => store.subscribeItems({ after, signal }), { signal });
+ * await feeder.waitForPosition(appendResult.position, { timeoutMs: 2000 });
+ */
+export const projectionFeeder = (options: ProjectionFeederOptions): ProjectionFeeder => {
+  const { readModel, comparePositions: compare } = options;
+  const batchSize = Math.max(1, options.batchSize ?? 500);
+  const flushDelayMs = Math.max(0, options.flushDelayMs ?? 0);
+  let reached: string | null | undefined;
+  const waiters = new Set<Waiter>();
+
+  const load = async (): Promise<string | null> => {
+    if (reached === undefined) reached = await readModel.checkpoint();
+    return reached;
+  };
+  const isReached = (position: string): boolean => reached != null && compare(reached, position) >= 0;
+  const advance = (position: string): void => {
+    if (reached == null || compare(position, reached) > 0) reached = position;
+    for (const waiter of [...waiters]) {
+      if (isReached(waiter.position)) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  };
+
+  const feed = async (
+    items: AsyncIterable<SubscriptionItem>,
+    signal?: AbortSignal,
+  ): Promise<FeedProgress> => {
+    await load();
+    let batch: StoredEvent[] = [];
+    let events = 0;
+    let batches = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const applying = batch;
+      batch = [];
+      await readModel.apply(applying);
+      events += applying.length;
+      batches++;
+      advance(applying[applying.length - 1]!.position);
+    };
+    const iterator = items[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<SubscriptionItem>> | undefined;
+    let sourceDone = false;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted');
+      if (signal?.aborted === true) resolve('aborted');
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      for (;;) {
+        pending ??= iterator.next();
+        // Apply what we have once the source has nothing more at hand (or after flushDelayMs).
+        let timer: NodeJS.Timeout | undefined;
+        const idle =
+          batch.length === 0
+            ? undefined
+            : new Promise<'idle'>((resolve) => (timer = setTimeout(() => resolve('idle'), flushDelayMs)));
+        const next = await Promise.race(idle === undefined ? [pending, aborted] : [pending, aborted, idle]);
+        clearTimeout(timer);
+        if (next === 'aborted') break;
+        if (next === 'idle') {
+          await flush();
+          continue;
+        }
+        pending = undefined;
+        if (next.done === true) {
+          sourceDone = true;
+          break;
+        }
+        const item = next.value;
+        if (item.kind === 'checkpoint') {
+          await flush();
+          if (!isReached(item.position)) {
+            await readModel.saveCheckpoint?.(item.position);
+            advance(item.position);
+          }
+          continue;
+        }
+        const event = item.event;
+        const last = batch[batch.length - 1]?.position ?? reached;
+        // At or before what is applied (a replayed source, a restart): skip, never apply twice.
+        if (last != null && compare(event.position, last) <= 0) continue;
+        batch.push(event);
+        if (batch.length >= batchSize) await flush();
+      }
+      await flush();
+    } finally {
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+      // Ends the source (a subscription is cancelled). One waiting for its next item ends once that is answered
+      // (or its own signal aborts): do not wait for it here.
+      if (!sourceDone) {
+        pending?.catch(() => undefined);
+        void iterator.return?.()?.catch(() => undefined);
+      }
+    }
+    return { events, batches, position: reached ?? null };
+  };
+
+  return {
+    feed,
+    async run(subscribe, runOptions = {}) {
+      const { signal, retryDelayMs = 1000, onError } = runOptions;
+      const stop = signal ?? new AbortController().signal;
+      while (!stop.aborted) {
+        try {
+          const after = await readModel.checkpoint();
+          reached = after;
+          await feed(subscribe(after ?? undefined, stop), stop);
+        } catch (error) {
+          if (stop.aborted) break;
+          onError?.(error);
+        }
+        await sleep(retryDelayMs, stop);
+      }
+    },
+    async waitForPosition(position, waitOptions = {}) {
+      const timeoutMs = waitOptions.timeoutMs ?? 5000;
+      await load();
+      if (isReached(position)) return;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(
+            new Error(
+              `the read model did not reach position ${position} within ${timeoutMs} ms (it is at ${reached ?? 'the start'})`,
+            ),
+          );
+        }, timeoutMs);
+        const waiter: Waiter = {
+          position,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        waiters.add(waiter);
+      });
+    },
+    position: load,
+  };
+};

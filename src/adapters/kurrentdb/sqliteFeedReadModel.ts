@@ -1,0 +1,91 @@
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { migrate } from '../sqlite/migrations.js';
+import { sqliteProjection } from '../sqlite/sqliteProjection.js';
+import { sqliteReadModel } from '../sqlite/sqliteReadModel.js';
+import type { FeederReadModel } from './projectionFeeder.js';
+
+/** Options of {@link sqliteFeedReadModel}. */
+export interface SqliteFeedReadModelOptions {
+  /** The SQLite file of the read model (created when missing), or `:memory:`. */
+  readonly file: string;
+  /** Orders the positions of the store that feeds it (KurrentDB: "commit:prepare"). */
+  readonly comparePositions: (a: string, b: string) => number;
+  /** `normal` (default): a lost commit after an OS crash is re-applied from the checkpoint. */
+  readonly synchronous?: 'full' | 'normal';
+  readonly busyTimeoutMs?: number;
+}
+
+/** A standalone SQLite read model fed by a subscription, with its own connection. */
+export interface SqliteFeedReadModel extends FeederReadModel {
+  readonly file: string;
+  saveCheckpoint(position: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The SQLite read model (the same tables, projection and queries as the SQLite store's, so it answers alike) in
+ * a file of its own, for a store that keeps no read model itself (KurrentDB). Its checkpoint is the feeding
+ * store's position string, written in the transaction of the rows it covers.
+ *
+ * @example
+ * const readModel = sqliteFeedReadModel({ file: './views.db', comparePositions: store.comparePositions });
+ */
+export const sqliteFeedReadModel = (options: SqliteFeedReadModelOptions): SqliteFeedReadModel => {
+  const { file, comparePositions, synchronous = 'normal', busyTimeoutMs = 5000 } = options;
+  const description = `sqlite:${file}`;
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(file, { timeout: busyTimeoutMs });
+  } catch (error) {
+    throw new Error(`cannot open the read model ${description}: ${reason(error)}`, { cause: error });
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('temp_store = MEMORY');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw new Error(`cannot open the read model ${description}: ${reason(error)}`, { cause: error });
+  }
+  let closed = false;
+  const ensureOpen = (): void => {
+    if (closed) throw new Error(`the read model ${description} is closed; open it again`);
+  };
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  const write = <T>(work: () => T): T => {
+    begin.run();
+    try {
+      const result = work();
+      commit.run();
+      return result;
+    } catch (error) {
+      if (db.inTransaction) rollback.run();
+      throw error;
+    }
+  };
+  const projection = sqliteProjection(db);
+  const readModel = sqliteReadModel({ db, projection, write, ensureOpen, comparePositions });
+  return {
+    ...readModel,
+    file,
+    async saveCheckpoint(position) {
+      ensureOpen();
+      write(() => {
+        const current = projection.checkpoint();
+        if (current === null || comparePositions(position, String(current)) > 0)
+          projection.setCheckpoint(position);
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+};
