@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,4 +87,38 @@ describe('the jobledger bin', () => {
     expect(copy.code).toBe(0);
     expect(run(['verify', '--store', 'sqlite:./copy.db'], { cwd }).code).toBe(0);
   });
+
+  it('serve --demo fills an empty store, serves the page and the API, and stops cleanly on SIGTERM', async () => {
+    const cwd = dirs.path('serve');
+    mkdirSync(cwd);
+    const { JOBLEDGER_STORE: _store, JOBLEDGER_TOKENS_FILE: _tokens, ...env } = process.env;
+    const child = spawn(process.execPath, [bin, 'serve', '--demo', '--port', '0'], { cwd, env });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      let line: RegExpExecArray | null = null;
+      while (!(line = /at (http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/.exec(stdout)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(line, stdout).not.toBeNull();
+      const [, base, token] = line!;
+      expect(stdout).toContain('demo: 30 jobs of tenant t-demo added to sqlite:./jobledger.db');
+      expect(await (await fetch(`${base}/`)).text()).toContain('/page.js');
+      expect((await fetch(`${base}/jobs`)).status).toBe(401);
+      const page = (await (
+        await fetch(`${base}/jobs?archive_status=all&size=5`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json()) as { total: number };
+      expect(page.total).toBe(30);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stdout).toContain('SIGTERM: finishing in-flight requests, then closing sqlite:./jobledger.db');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    // The store was closed whole: it verifies.
+    expect(run(['verify'], { cwd }).code).toBe(0);
+  }, 90_000);
 });
