@@ -7,6 +7,7 @@ import { cleanup, envInt, now } from './lib/measure.mjs';
 import { staleDistWarning } from './lib/ours.mjs';
 import { createReport, printReport, writeReport } from './lib/report.mjs';
 import { runAppends } from './sections/appends.mjs';
+import { runHttp } from './sections/http.mjs';
 import { runListing } from './sections/listing.mjs';
 import { runPostgres } from './sections/postgres.mjs';
 import { runRebuild } from './sections/rebuild.mjs';
@@ -26,6 +27,9 @@ const config = {
   events: envInt('BENCH_EVENTS', quick ? 20_000 : 1_000_000),
   jobs: envInt('BENCH_JOBS', quick ? 20_000 : 1_000_000),
   pgJobs: envInt('BENCH_PG_JOBS', quick ? 2_000 : 12_000),
+  httpJobs: envInt('BENCH_HTTP_JOBS', quick ? 500 : 2_000),
+  httpDurationMs: envInt('BENCH_HTTP_DURATION_MS', quick ? 1000 : 5000),
+  httpPolls: envInt('BENCH_HTTP_POLLS', quick ? 10 : 50),
 };
 
 const sections = {
@@ -34,6 +38,7 @@ const sections = {
   rebuild: runRebuild,
   listing: runListing,
   postgres: runPostgres,
+  http: runHttp,
 };
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')
@@ -74,7 +79,7 @@ try {
 report.data.finishedAt = new Date().toISOString();
 report.data.config.totalSeconds = Math.round((now() - t0) / 100) / 10;
 if (config.quick) report.note('BENCH_QUICK: small sizes and short runs; compare targets only on a full run');
-if (config.jobs < 1_000_000)
+if (config.sections.includes('listing') && config.jobs < 1_000_000)
   report.note(`listing ran at ${config.jobs} jobs; the target is stated at 1M jobs`);
 printReport(report);
 const file = writeReport(report, path.join(here, 'results'));
