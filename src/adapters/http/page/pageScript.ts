@@ -54,13 +54,16 @@ async function showJob(id) {
   const path = '/jobs/' + encodeURIComponent(id);
   // The history first: the job read after it is at least as new, so no event can fall between them unseen.
   const events = await api(path + '/history');
-  const [job, check] = await Promise.all([api(path), api(path + '/verify')]);
+  const [job, check, revisions] = await Promise.all([api(path), api(path + '/verify'), api(path + '/file/revisions')]);
   const broken = new Map(check.problems.map((p) => [p.version, p.detail]));
   main.innerHTML =
     '<p><a href="#/">all jobs</a></p><h1>Job ' + esc(job.id) + ' ' + statusBadge(current(job).name) + '</h1>' +
     '<p class="muted">function ' + esc(job.function.name || job.function.id) + ' · tenant ' + esc(job.tenant_id) + ' · created by ' + esc(job.created_by_id) + '</p>' +
     '<h2>Status timeline</h2><table id="timeline"><thead><tr><th>when</th><th>status</th><th>who</th><th>message</th></tr></thead><tbody>' +
     job.status_history.map((s) => '<tr><td>' + when(s.created) + '</td><td>' + statusBadge(s.name) + '</td><td>' + esc(s.agent_id || s.created_by_id) + '</td><td>' + esc(s.message) + '</td></tr>').join('') +
+    '</tbody></table><h2>File</h2><table id="files"><thead><tr><th>revision</th><th>name</th><th>size</th><th>sha256</th><th>when</th><th>who</th><th></th></tr></thead><tbody>' +
+    revisions.map((r) => '<tr><td>' + r.revision + '</td><td>' + esc(r.file.name) + '</td><td>' + esc(r.file.size ?? '-') + '</td><td><code>' + esc(r.file.sha256 ?? '-') + '</code></td><td>' + when(r.created) + '</td><td>' + esc(r.created_by_id) +
+      '</td><td>' + (r.stored ? '<button data-revision="' + r.revision + '" data-name="' + esc(r.file.name) + '">download</button>' : '<span class="muted">name only</span>') + '</td></tr>').join('') +
     '</tbody></table><h2>Archive history</h2><table><tbody>' +
     job.archive_status_history.map((a) => '<tr><td>' + when(a.created) + '</td><td>' + esc(a.name) + '</td><td>' + esc(a.created_by_id) + '</td><td>' + esc(a.reason) + '</td></tr>').join('') +
     '</tbody></table><h2>Comments</h2>' +
@@ -69,6 +72,17 @@ async function showJob(id) {
     events.map((e) => '<tr><td>' + e.version + '</td><td>' + esc(e.type) + '</td><td>' + esc(e.metadata.actor && e.metadata.actor.id) + '</td><td>' + when(e.metadata.recorded_at) +
       '</td><td><code>' + esc(e.metadata.hash) + '</code> ' + (broken.has(e.version) ? '<span class="bad" title="' + esc(broken.get(e.version)) + '">✗ ' + esc(broken.get(e.version)) + '</span>' : '<span class="ok" title="hash recomputed by the server from the event and linked to the one before">✓ verified</span>') + '</td></tr>').join('') +
     '</tbody></table>';
+  // Downloads go through fetch, since a link cannot send the bearer token; the bytes are checked by the server.
+  for (const button of document.querySelectorAll('#files button'))
+    button.addEventListener('click', async () => {
+      const res = await fetch(path + '/file?revision=' + button.dataset.revision, { headers: { authorization: 'Bearer ' + token() } });
+      if (!res.ok) return fail(new Error(res.status + ' ' + ((await res.json().catch(() => ({}))).message || res.statusText)));
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(await res.blob());
+      link.download = button.dataset.name;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    });
   const last = events.length ? events[events.length - 1].version : 0;
   stream = new EventSource('/jobs/' + encodeURIComponent(id) + '/events?access_token=' + encodeURIComponent(token()));
   stream.onmessage = null;
