@@ -75,7 +75,13 @@ export interface KurrentdbEventStore extends EventStore {
   comparePositions(a: string, b: string): number;
 }
 
-const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const reason = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  // The client's UnavailableError says only its name.
+  if ((error as { type?: unknown }).type === 'unavailable')
+    return `${error.message}: the server did not answer; is KurrentDB running there, with tls as the URL says?`;
+  return error.message;
+};
 
 /** A checkpoint the subscription's callback inserts into the stream of events, so that order is kept. */
 interface CheckpointMarker {
@@ -163,7 +169,11 @@ export const kurrentdbEventStore = (options: KurrentdbEventStoreOptions): Kurren
     }
   };
 
-  /** The positions of appended events: read back when several (the append answers the last one only). */
+  /**
+   * The positions of appended events: read back when several (the append answers the last one only). The
+   * append has succeeded whatever happens here: should the read-back fail, every event gets the position of
+   * the last one (an upper bound, which is what read-your-own-writes waits for).
+   */
   const positioned = async (
     streamId: string,
     sealed: readonly StoredEvent[],
@@ -171,21 +181,23 @@ export const kurrentdbEventStore = (options: KurrentdbEventStoreOptions): Kurren
   ): Promise<StoredEvent[]> => {
     const byId = new Map<string, string>();
     if (sealed.length > 1 || last === undefined) {
-      for await (const resolved of client.readStream(streamId, {
-        direction: FORWARDS,
-        fromRevision: BigInt(sealed[0]!.version),
-        maxCount: sealed.length,
-      })) {
-        const recorded = resolved.event;
-        if (recorded?.position !== undefined) byId.set(recorded.id, formatKurrentPosition(recorded.position));
+      try {
+        for await (const resolved of client.readStream(streamId, {
+          direction: FORWARDS,
+          fromRevision: BigInt(sealed[0]!.version),
+          maxCount: sealed.length,
+        })) {
+          const recorded = resolved.event;
+          if (recorded?.position !== undefined)
+            byId.set(recorded.id, formatKurrentPosition(recorded.position));
+        }
+      } catch {
+        // The fallback below.
       }
     }
-    const lastText = last === undefined ? undefined : formatKurrentPosition(last);
-    return sealed.map((e, i) => {
-      const position =
-        byId.get(kurrentEventIdOf(e.eventId)) ?? (i === sealed.length - 1 ? lastText : undefined) ?? '';
-      return { ...e, position };
-    });
+    const lastId = kurrentEventIdOf(sealed[sealed.length - 1]!.eventId);
+    const lastText = last === undefined ? (byId.get(lastId) ?? '') : formatKurrentPosition(last);
+    return sealed.map((e) => ({ ...e, position: byId.get(kurrentEventIdOf(e.eventId)) ?? lastText }));
   };
 
   const append = async (

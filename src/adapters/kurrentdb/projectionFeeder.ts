@@ -36,7 +36,7 @@ export interface FeedProgress {
 export interface FeederRunOptions {
   /** Stops feeding (the current batch is applied first) when it aborts. */
   readonly signal?: AbortSignal;
-  /** Pause before resubscribing after the source failed or ended (default 1000 ms). */
+  /** Pause before resubscribing after the source failed or ended (default 1000 ms; doubles while it keeps failing). */
   readonly retryDelayMs?: number;
   /** Told about each failure before the feeder resubscribes. */
   readonly onError?: (error: unknown) => void;
@@ -196,16 +196,22 @@ export const projectionFeeder = (options: ProjectionFeederOptions): ProjectionFe
     async run(subscribe, runOptions = {}) {
       const { signal, retryDelayMs = 1000, onError } = runOptions;
       const stop = signal ?? new AbortController().signal;
+      // Doubles while the source keeps failing without progress (up to 30 times the first pause).
+      let delay = retryDelayMs;
       while (!stop.aborted) {
+        let from: string | null = null;
         try {
-          const after = await readModel.checkpoint();
-          reached = after;
-          await feed(subscribe(after ?? undefined, stop), stop);
+          from = await readModel.checkpoint();
+          reached = from;
+          const progress = await feed(subscribe(from ?? undefined, stop), stop);
+          if (progress.events > 0) delay = retryDelayMs;
         } catch (error) {
           if (stop.aborted) break;
           onError?.(error);
+          const now = await readModel.checkpoint().catch(() => from);
+          delay = now !== from ? retryDelayMs : Math.min(delay * 2, retryDelayMs * 30);
         }
-        await sleep(retryDelayMs, stop);
+        await sleep(delay, stop);
       }
     },
     async waitForPosition(position, waitOptions = {}) {
