@@ -147,3 +147,26 @@ export {
   type HttpServerOptions,
 } from './adapters/http/createHttpServer.js';
 export { parseTokens, readTokensFile, type TokenPrincipal, type TokenTable } from './adapters/http/tokens.js';
+export {
+  kurrentdbEventStore,
+  type KurrentdbEventStore,
+  type KurrentdbEventStoreOptions,
+} from './adapters/kurrentdb/kurrentdbEventStore.js';
+export {
+  openKurrentStore,
+  type KurrentProjectedStore,
+  type OpenKurrentStoreOptions,
+} from './adapters/kurrentdb/openKurrentStore.js';
+export { parseKurrentdbUrl, kurrentdbSchemes } from './adapters/kurrentdb/kurrentdbUrl.js';
+export {
+  projectionFeeder,
+  type ProjectionFeeder,
+  type ProjectionFeederOptions,
+  type SubscriptionItem,
+} from './adapters/kurrentdb/projectionFeeder.js';
+export {
+  sqliteFeedReadModel,
+  type SqliteFeedReadModel,
+  type SqliteFeedReadModelOptions,
+} from './adapters/kurrentdb/sqliteFeedReadModel.js';
+export { jsonSchemaOf, type JsonSchema } from './domain/codecs/jsonSchema.js';

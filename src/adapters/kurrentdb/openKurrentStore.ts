@@ -1,3 +1,6 @@
+import { dirname, join } from 'node:path';
+import type { WithDefaultBlobStore } from '../../app/BlobStore.js';
+import { filesystemBlobStore } from '../blobs/filesystemBlobStore.js';
 import { catchUpProjections } from '../../projections/projectionRunner.js';
 import type {
   ProjectedEventStore,
@@ -20,8 +23,11 @@ export interface OpenKurrentStoreOptions {
   readonly retryDelayMs?: number;
 }
 
-/** The KurrentDB store with its SQL read model and the feeder that keeps it up to date. */
-export interface KurrentProjectedStore extends ProjectedEventStore {
+/**
+ * The KurrentDB store with its SQL read model and the feeder that keeps it up to date. With a projections file,
+ * file contents default to `jobledger-files/` beside it; without one, the ledger needs `files` (a blob store).
+ */
+export interface KurrentProjectedStore extends ProjectedEventStore, Partial<WithDefaultBlobStore> {
   readonly events: KurrentdbEventStore;
   readonly feeder: ProjectionFeeder;
 }
@@ -124,6 +130,9 @@ export const openKurrentStore = (
         start();
       }
     },
+    ...(projectionsFile !== ':memory:' && {
+      defaultBlobStore: () => filesystemBlobStore({ dir: join(dirname(projectionsFile), 'jobledger-files') }),
+    }),
     async close() {
       await stop();
       await store.close();
