@@ -107,7 +107,6 @@ export const nullable = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A | null, O
   return withJsonSchema(wrapped, (of) => ({ anyOf: [of(codec), { type: 'null' }] }));
 };
 
-
 const Count = intIn('Count', 0, Number.MAX_SAFE_INTEGER);
 const Positive = intIn('PositiveInteger', 1, Number.MAX_SAFE_INTEGER);
 
