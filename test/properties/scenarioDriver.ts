@@ -50,10 +50,13 @@ export const sendThroughLedger = async (
       return s.updateProperties(jobId, command.properties)();
     case 'AddComment':
       return s.addComment(jobId, { content: command.content })();
-    case 'GrantAccess':
-      return s.createAccess(jobId, command)();
+    case 'GrantAccess': {
+      // Only the input's own fields: the session refuses unknown ones (such as the command's `type`).
+      const { type: _t, ...input } = command;
+      return s.createAccess(jobId, input)();
+    }
     case 'UpdateAccess':
-      return s.updateAccess(jobId, command.accessId, command)();
+      return s.updateAccess(jobId, command.accessId, { relation: command.relation })();
     case 'RevokeAccess':
       return s.removeAccess(jobId, command.accessId)();
     case 'UploadResult':
