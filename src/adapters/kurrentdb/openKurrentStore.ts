@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import type { WithDefaultBlobStore } from '../../app/BlobStore.js';
+import type { BlobStore, WithDefaultBlobStore } from '../../app/BlobStore.js';
 import { filesystemBlobStore } from '../blobs/filesystemBlobStore.js';
 import { catchUpProjections } from '../../projections/projectionRunner.js';
 import type {
@@ -7,10 +7,11 @@ import type {
   ProjectionProgress,
   ReadModelStore,
 } from '../../projections/ReadModelStore.js';
+import { parsePostgresUrl, postgresEventStore } from '../postgres/postgresEventStore.js';
 import { parseSqliteUrl } from '../sqlite/sqliteUrl.js';
 import { kurrentdbEventStore, type KurrentdbEventStore } from './kurrentdbEventStore.js';
 import { parseKurrentdbUrl } from './kurrentdbUrl.js';
-import { projectionFeeder, type ProjectionFeeder } from './projectionFeeder.js';
+import { projectionFeeder, type FeederReadModel, type ProjectionFeeder } from './projectionFeeder.js';
 import { sqliteFeedReadModel } from './sqliteFeedReadModel.js';
 
 /** Options of {@link openKurrentStore}. */
@@ -24,8 +25,9 @@ export interface OpenKurrentStoreOptions {
 }
 
 /**
- * The KurrentDB store with its SQL read model and the feeder that keeps it up to date. With a projections file,
- * file contents default to `jobledger-files/` beside it; without one, the ledger needs `files` (a blob store).
+ * The KurrentDB store with its SQL read model and the feeder that keeps it up to date. File contents default to
+ * `jobledger-files/` beside a SQLite projections file, or to the Postgres projection schema; without
+ * `projections`, the ledger needs `files` (a blob store).
  */
 export interface KurrentProjectedStore extends ProjectedEventStore, Partial<WithDefaultBlobStore> {
   readonly events: KurrentdbEventStore;
@@ -33,13 +35,13 @@ export interface KurrentProjectedStore extends ProjectedEventStore, Partial<With
 }
 
 /**
- * Opens `kurrentdb://host:2113?tls=false[&projections=sqlite:./views.db]`: the KurrentDB event store, and a
- * SQLite read model (in memory, rebuilt from `$all` on every start, when no `projections` is given) fed by a
+ * Opens `kurrentdb://host:2113?tls=false[&projections=sqlite:./views.db | &projections=postgres://…]`: the
+ * KurrentDB event store, and a SQL read model (a SQLite file, a Postgres schema, or SQLite in memory rebuilt
+ * from `$all` on every start when no `projections` is given) fed by a
  * catch-up subscription from its checkpoint. Read-model queries first wait until this process's own last
  * append is projected, so a command followed by a listing sees its result.
  *
- * Throws an Error with a one-line message for a URL it cannot open (`projections=postgres://…` is not supported
- * yet).
+ * Throws an Error with a one-line message for a URL it cannot open.
  */
 export const openKurrentStore = (
   url: string,
@@ -53,22 +55,40 @@ export const openKurrentStore = (
       process.stderr.write(
         `jobledger: the read-model subscription to ${parsed.description} failed (${error instanceof Error ? error.message : String(error)}); resubscribing\n`,
       ));
-  let projectionsFile = ':memory:';
-  if (parsed.projections !== undefined) {
-    if (!parsed.projections.startsWith('sqlite:')) {
-      throw new Error(
-        `projections=${parsed.projections} in ${parsed.description}: only a SQLite projection store (projections=sqlite:./views.db) is supported with KurrentDB so far`,
-      );
-    }
-    projectionsFile = parseSqliteUrl(parsed.projections).file;
+  const projections = parsed.projections;
+  if (
+    projections !== undefined &&
+    !projections.startsWith('sqlite:') &&
+    !projections.startsWith('postgres://') &&
+    !projections.startsWith('postgresql://')
+  ) {
+    throw new Error(
+      `projections=${projections} in ${parsed.description}: use a SQLite file (projections=sqlite:./views.db) or a Postgres schema (projections=postgres://user@host/db?schema=views, URL-encoded)`,
+    );
   }
+  const projectionsFile =
+    projections?.startsWith('sqlite:') === true ? parseSqliteUrl(projections).file : ':memory:';
   const store = kurrentdbEventStore({
     connectionString: parsed.connectionString,
     description: parsed.description,
   });
-  let readModel;
+  let readModel: FeederReadModel & { close(): Promise<void> };
+  let files: (() => BlobStore) | undefined;
   try {
-    readModel = sqliteFeedReadModel({ file: projectionsFile, comparePositions: store.comparePositions });
+    if (projections?.startsWith('sqlite:') === false) {
+      // A Postgres schema of its own: the same tables and queries as the Postgres store's, fed from here.
+      const sql = postgresEventStore({
+        ...parsePostgresUrl(projections),
+        feedPositions: store.comparePositions,
+      });
+      readModel = { ...sql.readModel, close: () => sql.close() };
+      files = () => sql.defaultBlobStore();
+    } else {
+      const sqlite = sqliteFeedReadModel({ file: projectionsFile, comparePositions: store.comparePositions });
+      readModel = sqlite;
+      if (projectionsFile !== ':memory:')
+        files = () => filesystemBlobStore({ dir: join(dirname(projectionsFile), 'jobledger-files') });
+    }
   } catch (error) {
     void store.close();
     throw error;
@@ -130,9 +150,7 @@ export const openKurrentStore = (
         start();
       }
     },
-    ...(projectionsFile !== ':memory:' && {
-      defaultBlobStore: () => filesystemBlobStore({ dir: join(dirname(projectionsFile), 'jobledger-files') }),
-    }),
+    ...(files !== undefined && { defaultBlobStore: files }),
     async close() {
       await stop();
       await store.close();

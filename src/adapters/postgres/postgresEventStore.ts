@@ -14,7 +14,11 @@ import {
 } from '../../domain/EventStore.js';
 import type { JobState } from '../../domain/jobState.js';
 import { jobIdOfStream, type NewEvent, type StoredEvent } from '../../domain/storedEvent.js';
-import type { ProjectedEventStore, ProjectionProgress } from '../../projections/ReadModelStore.js';
+import type {
+  ProjectedEventStore,
+  ProjectionProgress,
+  ReadModelStore,
+} from '../../projections/ReadModelStore.js';
 import { deepFreeze } from '../memory/deepFreeze.js';
 import { sealEvents } from '../sealEvents.js';
 import { appendBatcher, type AppendOutcome } from './appendBatcher.js';
@@ -63,11 +67,18 @@ export interface PostgresEventStoreOptions {
    * number more parallel commits.
    */
   readonly maxAppendTransactions?: number;
+  /**
+   * For a read model fed from another store (`openKurrentStore` with `projections=postgres://…`): how that
+   * store's positions order. The read model's checkpoint is then that store's position, and its
+   * `saveCheckpoint` records one reached without events; nothing is meant to be appended to this schema.
+   */
+  readonly feedPositions?: (a: string, b: string) => number;
 }
 
 /** The Postgres event store: a {@link ProjectedEventStore} that can also rebuild and migrate on demand. */
 export interface PostgresEventStore extends ProjectedEventStore, WithDefaultBlobStore {
   readonly schema: string;
+  readonly readModel: ReadModelStore & { saveCheckpoint?(position: string): Promise<void> };
   rebuildReadModel(onProgress?: (p: ProjectionProgress) => void): Promise<ProjectionProgress>;
   /** Runs the migrations now (they otherwise run on first use); resolves with the schema version. */
   migrate(): Promise<number>;
@@ -446,7 +457,15 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
   };
 
   const offers = claimOffers();
-  const readModel = postgresReadModel({ pool, names, description, ready, transaction, offers });
+  const readModel = postgresReadModel({
+    pool,
+    names,
+    description,
+    ready,
+    transaction,
+    offers,
+    ...(options.feedPositions !== undefined && { comparePositions: options.feedPositions }),
+  });
 
   const ensureOpen = (): void => {
     if (closed) throw new Error(closedMessage);

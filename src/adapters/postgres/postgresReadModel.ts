@@ -28,6 +28,11 @@ export interface PostgresReadModelContext {
   readonly transaction: <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
   /** The jobs this store object offered first to an agent whose claim is not done yet. */
   readonly offers: ClaimOffers;
+  /**
+   * For a read model fed from another store (KurrentDB: "commit:prepare" positions): how its positions order.
+   * The checkpoint is then that store's position, saved with the rows of each `apply`, never this schema's log.
+   */
+  readonly comparePositions?: (a: string, b: string) => number;
 }
 
 /**
@@ -116,8 +121,10 @@ const claimWindow = 16;
  * SQL that reproduces the rules of `jobListProjection.ts` and `policy.relationOf`, so it answers exactly like
  * the memory read model.
  */
-export const postgresReadModel = (ctx: PostgresReadModelContext): ReadModelStore => {
-  const { pool, names, ready, transaction } = ctx;
+export const postgresReadModel = (
+  ctx: PostgresReadModelContext,
+): ReadModelStore & { saveCheckpoint?(position: string): Promise<void> } => {
+  const { pool, names, ready, transaction, comparePositions } = ctx;
   const { q } = names;
   const jobs = q('jobs');
   const columns = `j.job_id, j.tenant_id, j.status, j.created, j.created_by_id, j.agent_id, j.assigned_agent_id,
@@ -216,14 +223,18 @@ export const postgresReadModel = (ctx: PostgresReadModelContext): ReadModelStore
         const cp = await client.query<{ position: string | null; live: boolean }>(
           `SELECT position, live FROM ${q('checkpoints')} WHERE name = 'read-model' FOR UPDATE`,
         );
-        const { position, live } = cp.rows[0]!;
-        const seen = live || position === null ? undefined : parsePostgresPosition(position, ctx.description);
-        const fresh =
-          seen === undefined
-            ? events
-            : events.filter(
-                (e) => comparePostgresPositions(parsePostgresPosition(e.position, ctx.description), seen) > 0,
-              );
+        const { position, live: ownLog } = cp.rows[0]!;
+        // Fed from another store, the checkpoint is that store's position (the schema's own log stays empty).
+        const live = comparePositions === undefined && ownLog;
+        const seen = live || position === null ? undefined : position;
+        const after = (e: StoredEvent): boolean =>
+          comparePositions === undefined
+            ? comparePostgresPositions(
+                parsePostgresPosition(e.position, ctx.description),
+                parsePostgresPosition(seen!, ctx.description),
+              ) > 0
+            : comparePositions(e.position, seen!) > 0;
+        const fresh = seen === undefined ? events : events.filter(after);
         if (fresh.length === 0) return;
         const byJob = new Map<string, StoredEvent[]>();
         for (const e of fresh) {
@@ -257,13 +268,31 @@ export const postgresReadModel = (ctx: PostgresReadModelContext): ReadModelStore
           }
         }
         if (!live) {
-          await client.query(`UPDATE ${q('checkpoints')} SET position = $1 WHERE name = 'read-model'`, [
-            fresh[fresh.length - 1]!.position,
-          ]);
+          await client.query(
+            `UPDATE ${q('checkpoints')} SET position = $1, live = false WHERE name = 'read-model'`,
+            [fresh[fresh.length - 1]!.position],
+          );
         }
       });
     },
     checkpoint,
+    ...(comparePositions !== undefined && {
+      /** A position the feeding subscription reached without events of ours: resume after it. */
+      async saveCheckpoint(position: string) {
+        await ready();
+        await transaction(async (client) => {
+          const cp = await client.query<{ position: string | null }>(
+            `SELECT position FROM ${q('checkpoints')} WHERE name = 'read-model' FOR UPDATE`,
+          );
+          const current = cp.rows[0]!.position;
+          if (current === null || comparePositions(position, current) > 0)
+            await client.query(
+              `UPDATE ${q('checkpoints')} SET position = $1, live = false WHERE name = 'read-model'`,
+              [position],
+            );
+        });
+      },
+    }),
     async reset() {
       await ready();
       // TRUNCATE waits for the appends in flight and holds the next ones until it commits.

@@ -7,6 +7,7 @@ import { isNoJobResponse } from '../../../src/domain/model.js';
 import { kurrentdbEventStore } from '../../../src/adapters/kurrentdb/kurrentdbEventStore.js';
 import { parseKurrentdbUrl } from '../../../src/adapters/kurrentdb/kurrentdbUrl.js';
 import { openKurrentStore } from '../../../src/adapters/kurrentdb/openKurrentStore.js';
+import { dropSchema, freshSchema, pgUrl } from '../postgres/pgTestServer.js';
 import { eventStoreContract } from '../../../src/testing/eventStoreContract.js';
 import { ok, smallJob, testLedger } from '../../app/support.js';
 
@@ -124,10 +125,14 @@ if (url === undefined || url === '') {
       }
     }, 60_000);
 
-    it('a pollJob in one instance wakes from the subscription when another completes the job', async () => {
-      const [a, b] = open(2);
+    it('a pollJob in one instance (projections in Postgres) wakes from the subscription when another completes the job', async () => {
+      const schema = freshSchema('kurrent_views');
+      const views = encodeURIComponent(`${pgUrl}?schema=${schema}`);
+      const storeA = openKurrentStore(`${url}${url.includes('?') ? '&' : '?'}projections=${views}`);
+      const a = { store: storeA, ledger: createJobLedger({ store: storeA }) };
+      const [b] = open(1);
       try {
-        const alice = a!.ledger.as({ kind: 'user', id: 'u-alice', tenantId });
+        const alice = a.ledger.as({ kind: 'user', id: 'u-alice', tenantId });
         const job = must(
           await alice.createJob({ function: { id: `${fn}-poll` }, file: { name: 'p.json' } })(),
         );
@@ -146,7 +151,8 @@ if (url === undefined || url === '') {
         expect(must(await waiting)).toBe('Completed');
         expect(Date.now() - completedAt).toBeLessThan(5_000);
       } finally {
-        await Promise.all([a!.store.close(), b!.store.close()]);
+        await Promise.all([a.store.close(), b!.store.close()]);
+        await dropSchema(schema);
       }
     }, 60_000);
   });
