@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -226,6 +229,45 @@ describe('the HTTP service over a real listening server', () => {
     const spec = await call(s.url, 'GET', '/openapi.json', undefined);
     expect(spec.body.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.body.paths)).toContain('/jobs/{id}/poll');
+  });
+});
+
+describe('drafts and assignment', () => {
+  it('creates a draft, submits it, and assigns it to an agent', async () => {
+    const draft = decoded(
+      Job,
+      (await call(s.url, 'POST', '/jobs', 'alice-token', { ...newJob, draft: true })).body,
+    );
+    expect(draft.statusHistory.at(-1)!.name).toBe('Created');
+    const submitted = await call(s.url, 'POST', `/jobs/${draft.id}/submit`, 'alice-token');
+    expect(submitted.status).toBe(200);
+    expect(decoded(Job, submitted.body).statusHistory.at(-1)!.name).toBe('Pending');
+    expect((await call(s.url, 'POST', `/jobs/${draft.id}/submit`, 'alice-token')).status).toBe(409);
+    const assigned = await call(s.url, 'PUT', `/jobs/${draft.id}/agent`, 'alice-token', {
+      agent_id: 'agent-1',
+    });
+    expect(assigned.status).toBe(200);
+    expect(decoded(Job, assigned.body).assignedAgentId).toBe('agent-1');
+    expect((await call(s.url, 'PUT', `/jobs/${draft.id}/agent`, 'alice-token', {})).status).toBe(422);
+  });
+});
+
+describe('a failing store', () => {
+  it('answers 500 without internals', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobledger-http-500-'));
+    const broken = await startServer(`sqlite:${join(dir, 'ledger.db')}`);
+    try {
+      await broken.ledger.store.close();
+      const res = await call(broken.url, 'GET', '/jobs', 'alice-token');
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({
+        error: 'Internal',
+        message: 'the service failed unexpectedly; the request may be retried, see the server log',
+      });
+    } finally {
+      await broken.server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
