@@ -9,7 +9,7 @@ import { httpErrorOf, internalError } from './httpError.js';
 import type { StoreError } from '../../domain/errors.js';
 import { jobRoutes } from './jobRoutes.js';
 import { pageRoutes } from './pageRoutes.js';
-import { routeSchemas } from './routeSchemas.js';
+import { componentSchemas, routeSchemas } from './routeSchemas.js';
 import type { TokenTable } from './tokens.js';
 import { waitRoutes } from './waitRoutes.js';
 
@@ -89,7 +89,10 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'jobledger', version: '0.1.0', description: 'Jobs as an event-sourced state machine' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        schemas: componentSchemas as Record<string, object>,
+      },
       security: [{ bearer: [] }],
     },
   });

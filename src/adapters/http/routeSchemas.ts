@@ -5,6 +5,7 @@ import {
   JobCodec,
   JobFileCodec,
   JobStatusCodec,
+  NoJobResponseCodec,
   PageJobCodec,
   ResourceArchiveStatusCodec,
   ResponseGetJobForAgentCodec,
@@ -28,7 +29,26 @@ export interface RouteSchema {
   readonly response: Readonly<Record<string, JsonSchema>>;
 }
 
-const wire = (codec: t.Any) => jsonSchemaOf(codec);
+// The wire shapes with a name of their own: OpenAPI components, referred to from routes and from each other.
+const named = new Map<t.Any, string>([
+  [JobCodec, 'Job'],
+  [PageJobCodec, 'PageJob'],
+  [JobFileCodec, 'JobFile'],
+  [JobStatusCodec, 'JobStatus'],
+  [ResourceArchiveStatusCodec, 'ResourceArchiveStatus'],
+  [CommentCodec, 'Comment'],
+  [AccessRelationshipCodec, 'AccessRelationship'],
+  [NoJobResponseCodec, 'NoJobResponse'],
+  [ResponseGetJobForAgentCodec, 'ResponseGetJobForAgent'],
+]);
+const refOf = (codec: t.Any): string | undefined => {
+  const name = named.get(codec);
+  return name === undefined ? undefined : `#/components/schemas/${name}`;
+};
+const wire = (codec: t.Any): JsonSchema => {
+  const ref = refOf(codec);
+  return ref === undefined ? jsonSchemaOf(codec, { refOf }) : { $ref: ref };
+};
 // Request bodies are the library's inputs with snake_case keys (the service camelCases them before decoding).
 const input = (codec: t.Any) => jsonSchemaOf(codec, { snakeCaseKeys: true });
 const list = (codec: t.Any): JsonSchema => ({ type: 'array', items: wire(codec) });
@@ -40,8 +60,8 @@ const object = (properties: Record<string, JsonSchema>, required = Object.keys(p
 const string: JsonSchema = { type: 'string' };
 const statusName: JsonSchema = { type: 'string', enum: jobStatusNames };
 
-const error = (description: string): JsonSchema => ({
-  description,
+const errorSchema: JsonSchema = {
+  title: 'Error',
   ...object(
     {
       error: string,
@@ -54,7 +74,8 @@ const error = (description: string): JsonSchema => ({
     },
     ['error', 'message'],
   ),
-});
+};
+const error = (description: string): JsonSchema => ({ description, $ref: '#/components/schemas/Error' });
 const errors = {
   401: error('no known bearer token'),
   403: error('Forbidden: the principal may see the job but not do this'),
@@ -64,11 +85,14 @@ const errors = {
   422: error('ValidationError: every failing path of the input'),
   500: error('unexpected failure, without internals (FileIntegrity for missing or altered file content)'),
 };
-const answers = (ok: JsonSchema, code = 200) => ({ [code]: ok, ...errors });
+const answers = (ok: JsonSchema, code = 200) => ({
+  [code]: { description: code === 201 ? 'created' : 'done', ...ok },
+  ...errors,
+});
 
 const idParams = object({ id: { type: 'string', description: 'the job id' } });
 const accessParams = object({ id: string, accessId: string });
-const storedEvent = object({
+const storedEventSchema = object({
   event_id: string,
   stream_id: string,
   version: { type: 'integer' },
@@ -86,7 +110,7 @@ const listQuery: JsonSchema = (() => {
   const { status, ...rest } = schema.properties;
   return { ...schema, properties: { status_name: status!, ...rest } };
 })();
-const fileRevision = object({
+const fileRevisionSchema = object({
   revision: { type: 'integer', minimum: 1 },
   file: wire(JobFileCodec),
   created: { type: 'string', format: 'date-time' },
@@ -184,7 +208,7 @@ export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
     tags: ['history'],
     params: idParams,
     querystring: object({ as_of: { type: 'string', format: 'date-time' } }, []),
-    response: answers({ type: 'array', items: storedEvent }),
+    response: answers({ type: 'array', items: { $ref: '#/components/schemas/StoredEvent' } }),
   },
   'GET /jobs/:id/verify': {
     summary: "recompute the hash of each of the job's events and check the chain",
@@ -259,6 +283,14 @@ export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
     summary: "every revision of the job's file, oldest first",
     tags: ['files'],
     params: idParams,
-    response: answers({ type: 'array', items: fileRevision }),
+    response: answers({ type: 'array', items: { $ref: '#/components/schemas/FileRevision' } }),
   },
+};
+
+/** The named schemas the routes refer to (`#/components/schemas/<name>` in `/openapi.json`). */
+export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
+  ...Object.fromEntries([...named].map(([codec, name]) => [name, jsonSchemaOf(codec, { refOf })])),
+  StoredEvent: storedEventSchema,
+  FileRevision: fileRevisionSchema,
+  Error: errorSchema,
 };

@@ -6,6 +6,11 @@ export type JsonSchema = { readonly [key: string]: unknown };
 /** How object keys are written on the wire: as the codec names them, or in snake_case (the HTTP bodies). */
 export interface JsonSchemaOptions {
   readonly snakeCaseKeys?: boolean;
+  /**
+   * A `$ref` for member codecs that have a schema of their own elsewhere (OpenAPI components), or undefined to
+   * write them inline. The codec given to `jsonSchemaOf` itself is always written out.
+   */
+  readonly refOf?: (codec: t.Any) => string | undefined;
 }
 
 type Describe = (of: (codec: t.Any) => JsonSchema, options: JsonSchemaOptions) => JsonSchema;
@@ -41,7 +46,10 @@ const mergeAll = (schemas: readonly JsonSchema[]): JsonSchema => {
  * jsonSchemaOf(JobCodec); // { type: 'object', properties: { id: {...}, status_history: {...}, ... } }
  */
 export const jsonSchemaOf = (codec: t.Any, options: JsonSchemaOptions = {}): JsonSchema => {
-  const of = (c: t.Any): JsonSchema => jsonSchemaOf(c, options);
+  const of = (c: t.Any): JsonSchema => {
+    const ref = options.refOf?.(c);
+    return ref === undefined ? jsonSchemaOf(c, options) : { $ref: ref };
+  };
   const noted = notes.get(codec);
   if (noted) return noted(of, options);
   const key = (k: string) => (options.snakeCaseKeys ? snakeCaseKey(k) : k);

@@ -15,7 +15,7 @@ import {
   type PageJob,
   type ResourceArchiveStatus,
 } from '../model.js';
-import { jsonSchemaOf, withJsonSchema } from './jsonSchema.js';
+import { withJsonSchema } from './jsonSchema.js';
 import { DateFromISOString, Id, LongText, Name, ShortText, boundedString, intIn } from './decode.js';
 
 /** `createdById` -> `created_by_id`, at the type level. Digits stay where they are (`sha256`). */
@@ -244,6 +244,4 @@ export const ResponseGetJobForAgentCodec = new t.Type<
   (u, c) => (isRecord(u) && 'id' in u ? JobCodec.validate(u, c) : NoJobResponseCodec.validate(u, c)),
   (a) => (isNoJobResponse(a) ? NoJobResponseCodec.encode(a) : JobCodec.encode(a)),
 );
-withJsonSchema(ResponseGetJobForAgentCodec, {
-  anyOf: [jsonSchemaOf(JobCodec), jsonSchemaOf(NoJobResponseCodec)],
-});
+withJsonSchema(ResponseGetJobForAgentCodec, (of) => ({ anyOf: [of(JobCodec), of(NoJobResponseCodec)] }));

@@ -178,8 +178,27 @@ describe('the OpenAPI document', () => {
     const body = create.requestBody.content['application/json'].schema;
     expect(body.required).toEqual(['function', 'file']);
     expect(Object.keys(body.properties)).toContain('assigned_agent_pool_id');
-    const job = create.responses['201'].content['application/json'].schema;
-    expect(job.properties.status_history.items.properties.name.enum).toContain('Completed');
+    // Named shapes are components, referred to by $ref from routes and from each other.
+    const resolve = (schema: { $ref?: string }) =>
+      schema.$ref === undefined
+        ? schema
+        : spec.components.schemas[schema.$ref.replace('#/components/schemas/', '')];
+    const job = resolve(create.responses['201'].content['application/json'].schema);
+    expect(job.title).toBe('Job');
+    const status = resolve(job.properties.status_history.items);
+    expect(status.properties.name.enum).toContain('Completed');
+    const page = resolve(spec.paths['/jobs'].get.responses['200'].content['application/json'].schema);
+    expect(page.properties.items.items).toEqual({ $ref: '#/components/schemas/Job' });
+    expect(create.responses['409'].description).toMatch(/Conflict/);
+    expect(
+      resolve(create.responses['409'].content['application/json'].schema).properties.allowed,
+    ).toBeDefined();
+    for (const name of ['Job', 'PageJob', 'JobStatus', 'ResponseGetJobForAgent', 'StoredEvent', 'Error'])
+      expect(spec.components.schemas[name], name).toBeDefined();
+    // Every $ref points at a component that exists.
+    const refs = JSON.stringify(spec).match(/#\/components\/schemas\/[A-Za-z]+/g) ?? [];
+    for (const ref of new Set(refs))
+      expect(spec.components.schemas[ref.split('/').pop()!], ref).toBeDefined();
     expect(spec.paths['/jobs'].get.parameters.map((p: { name: string }) => p.name)).toContain('status_name');
   });
 });
