@@ -118,6 +118,29 @@ const fileRevisionSchema = object({
   stored: { type: 'boolean', description: 'false for a file recorded by name only' },
 });
 
+// createJob takes the parameters file's content apart from the rest (see NewJobInput): as text over JSON.
+const createJobBody: JsonSchema = (() => {
+  const schema = input(inputCodecs.createJob) as { properties: Record<string, JsonSchema> };
+  const file = schema.properties.file as { properties: Record<string, JsonSchema> };
+  return {
+    ...schema,
+    properties: {
+      ...schema.properties,
+      file: {
+        ...file,
+        properties: {
+          ...file.properties,
+          content: {
+            type: 'string',
+            description:
+              'the parameters file as text (stored as UTF-8, within the body limit); the event records its size and sha256',
+          },
+        },
+      },
+    },
+  };
+})();
+
 const job = (summary: string, body?: JsonSchema, description?: string): RouteSchema => ({
   summary,
   tags: ['jobs'],
@@ -135,7 +158,7 @@ export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
   'POST /jobs': {
     summary: 'create a job (Pending, or Created with draft: true)',
     tags: ['jobs'],
-    body: input(inputCodecs.createJob),
+    body: createJobBody,
     response: answers(wire(JobCodec), 201),
   },
   'GET /jobs': {

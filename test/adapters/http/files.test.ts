@@ -84,6 +84,20 @@ describe('file routes', () => {
     expect((await call(s.url, 'GET', `/jobs/${id}/file`, 'bob-t2-token')).status).toBe(404);
   });
 
+  it('stores the parameters file given as text in createJob, and sends it back', async () => {
+    const created = await call(s.url, 'POST', '/jobs', 'alice-token', {
+      function: { id: 'fn-params' },
+      file: { name: 'params.json', content: '{"frames":24}' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.file).toMatchObject({ size: 13, sha256: sha256(Buffer.from('{"frames":24}')) });
+    const res = await fetch(`${s.url}/jobs/${created.body.id}/file`, {
+      headers: { authorization: 'Bearer alice-token' },
+    });
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.text()).toBe('{"frames":24}');
+  });
+
   it('refuses uploads outside Uploading, from another principal, or without a name, appending nothing', async () => {
     const id = await uploadingJob();
     const before = await countEvents(s.ledger);
