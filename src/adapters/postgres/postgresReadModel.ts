@@ -131,6 +131,15 @@ export const postgresReadModel = (
     j.assigned_agent_pool_id, j.model_id, j.function_id, j.archived, j.lease_expires_at, j.version,
     j.state::text AS state`;
 
+  /** Which events come after the checkpoint `seen`: by this schema's positions, or the feeding store's. */
+  const isAfter = (seen: string): ((e: StoredEvent) => boolean) => {
+    if (comparePositions !== undefined) return (e) => comparePositions(e.position, seen) > 0;
+    const checkpointed = parsePostgresPosition(seen, ctx.description);
+    return (e) =>
+      comparePostgresPositions(parsePostgresPosition(e.position, ctx.description), checkpointed) > 0;
+  };
+  const saveCheckpointSql = `UPDATE ${q('checkpoints')} SET position = $1, live = false WHERE name = 'read-model'`;
+
   const checkpoint = async (): Promise<string | null> => {
     await ready();
     const r = await pool.query<{ position: string | null }>({
@@ -226,15 +235,7 @@ export const postgresReadModel = (
         const { position, live: ownLog } = cp.rows[0]!;
         // Fed from another store, the checkpoint is that store's position (the schema's own log stays empty).
         const live = comparePositions === undefined && ownLog;
-        const seen = live || position === null ? undefined : position;
-        const after = (e: StoredEvent): boolean =>
-          comparePositions === undefined
-            ? comparePostgresPositions(
-                parsePostgresPosition(e.position, ctx.description),
-                parsePostgresPosition(seen!, ctx.description),
-              ) > 0
-            : comparePositions(e.position, seen!) > 0;
-        const fresh = seen === undefined ? events : events.filter(after);
+        const fresh = live || position === null ? events : events.filter(isAfter(position));
         if (fresh.length === 0) return;
         const byJob = new Map<string, StoredEvent[]>();
         for (const e of fresh) {
@@ -268,10 +269,7 @@ export const postgresReadModel = (
           }
         }
         if (!live) {
-          await client.query(
-            `UPDATE ${q('checkpoints')} SET position = $1, live = false WHERE name = 'read-model'`,
-            [fresh[fresh.length - 1]!.position],
-          );
+          await client.query(saveCheckpointSql, [fresh[fresh.length - 1]!.position]);
         }
       });
     },
@@ -286,10 +284,7 @@ export const postgresReadModel = (
           );
           const current = cp.rows[0]!.position;
           if (current === null || comparePositions(position, current) > 0)
-            await client.query(
-              `UPDATE ${q('checkpoints')} SET position = $1, live = false WHERE name = 'read-model'`,
-              [position],
-            );
+            await client.query(saveCheckpointSql, [position]);
         });
       },
     }),
