@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../domain/storedEvent.js';
 import type { ReadModelStore } from '../../projections/ReadModelStore.js';
+import { sleepUntil } from '../sleepUntil.js';
 
 /** What a subscription answers: an event, or a position the (filtered) subscription has reached. */
 export type SubscriptionItem =
@@ -71,18 +72,6 @@ interface Waiter {
   readonly position: string;
   readonly resolve: () => void;
 }
-
-const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * The feeder of a SQL read model from a store's subscription (KurrentDB keeps no read model in the transaction
@@ -211,7 +200,7 @@ export const projectionFeeder = (options: ProjectionFeederOptions): ProjectionFe
           const now = await readModel.checkpoint().catch(() => from);
           delay = now !== from ? retryDelayMs : Math.min(delay * 2, retryDelayMs * 30);
         }
-        await sleep(delay, stop);
+        await sleepUntil(delay, { signal: stop });
       }
     },
     async waitForPosition(position, waitOptions = {}) {

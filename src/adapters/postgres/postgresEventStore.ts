@@ -21,6 +21,7 @@ import type {
 } from '../../projections/ReadModelStore.js';
 import { deepFreeze } from '../memory/deepFreeze.js';
 import { sealEvents } from '../sealEvents.js';
+import { sleepUntil } from '../sleepUntil.js';
 import { appendBatcher, type AppendOutcome } from './appendBatcher.js';
 import { eventNotifications } from './eventNotifications.js';
 import { latestPostgresSchemaVersion, migratePostgres, postgresNames } from './migrations.js';
@@ -471,19 +472,9 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     if (closed) throw new Error(closedMessage);
   };
 
-  /** Waits for a wake-up, an abort or `ms`, whichever comes first. */
+  /** Waits for a wake-up, an abort or `ms`, whichever comes first (at once when the store is closed). */
   const pause = (woken: Promise<void>, signal: AbortSignal | undefined, ms: number): Promise<void> =>
-    new Promise<void>((resolve) => {
-      if (closed || signal?.aborted === true) return resolve();
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      void woken.then(done);
-    });
+    closed ? Promise.resolve() : sleepUntil(ms, { signal, woken });
 
   const store: PostgresEventStore = {
     description,
