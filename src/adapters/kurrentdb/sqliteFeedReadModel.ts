@@ -1,6 +1,4 @@
-import Database from 'better-sqlite3';
-import type BetterSqlite3 from 'better-sqlite3';
-import { migrate } from '../sqlite/migrations.js';
+import { openSqliteDatabase } from '../sqlite/openSqliteDatabase.js';
 import { sqliteProjection } from '../sqlite/sqliteProjection.js';
 import { sqliteReadModel } from '../sqlite/sqliteReadModel.js';
 import type { FeederReadModel } from './projectionFeeder.js';
@@ -23,8 +21,6 @@ export interface SqliteFeedReadModel extends FeederReadModel {
   close(): Promise<void>;
 }
 
-const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 /**
  * The SQLite read model (the same tables, projection and queries as the SQLite store's, so it answers alike) in
  * a file of its own, for a store that keeps no read model itself (KurrentDB). Its checkpoint is the feeding
@@ -36,21 +32,7 @@ const reason = (error: unknown): string => (error instanceof Error ? error.messa
 export const sqliteFeedReadModel = (options: SqliteFeedReadModelOptions): SqliteFeedReadModel => {
   const { file, comparePositions, synchronous = 'normal', busyTimeoutMs = 5000 } = options;
   const description = `sqlite:${file}`;
-  let db: BetterSqlite3.Database;
-  try {
-    db = new Database(file, { timeout: busyTimeoutMs });
-  } catch (error) {
-    throw new Error(`cannot open the read model ${description}: ${reason(error)}`, { cause: error });
-  }
-  try {
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    db.pragma('temp_store = MEMORY');
-    migrate(db);
-  } catch (error) {
-    db.close();
-    throw new Error(`cannot open the read model ${description}: ${reason(error)}`, { cause: error });
-  }
+  const db = openSqliteDatabase(file, { synchronous, busyTimeoutMs, what: `the read model ${description}` });
   let closed = false;
   const ensureOpen = (): void => {
     if (closed) throw new Error(`the read model ${description} is closed; open it again`);

@@ -1,6 +1,4 @@
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
-import type BetterSqlite3 from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import { JobError, type StoreError } from '../../domain/errors.js';
 import {
@@ -14,7 +12,7 @@ import {
 import type { NewEvent, StoredEvent } from '../../domain/storedEvent.js';
 import type { ProjectedEventStore, ProjectionProgress } from '../../projections/ReadModelStore.js';
 import { emptyTip, sealEvents, type StreamTip } from '../sealEvents.js';
-import { migrate } from './migrations.js';
+import { openSqliteDatabase } from './openSqliteDatabase.js';
 import { rebuildPendingSql, rebuildSqliteReadModel } from './rebuildSqliteReadModel.js';
 import { sqliteProjection } from './sqliteProjection.js';
 import { sqliteReadModel } from './sqliteReadModel.js';
@@ -136,27 +134,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     rebuildBatchSize = 5000,
   } = options;
   const description = `sqlite:${file}${synchronous === 'normal' ? '?synchronous=normal' : ''}`;
-  let db: BetterSqlite3.Database;
-  try {
-    db = new Database(file, { timeout: busyTimeoutMs });
-  } catch (error) {
-    throw new Error(`cannot open ${description}: ${reason(error)}`, { cause: error });
-  }
-  try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-    db.pragma('temp_store = MEMORY');
-    db.pragma('cache_size = -32768'); // KiB
-    // A checkpoint copies the WAL into the database and syncs it, on the connection that commits: fewer, larger
-    // checkpoints cost less per command (measured: ~15% more commands/s than the default 1000 pages).
-    db.pragma('wal_autocheckpoint = 4000');
-    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-    migrate(db);
-  } catch (error) {
-    db.close();
-    throw new Error(`cannot open ${description}: ${reason(error)}`, { cause: error });
-  }
+  const db = openSqliteDatabase(file, { synchronous, busyTimeoutMs, what: description });
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
