@@ -6,8 +6,7 @@ import { Job } from '../../domain/dto.js';
 import { JobError } from '../../domain/errors.js';
 import type { FileRevision } from '../../domain/fileRevisions.js';
 import { principalOf } from './bearerAuth.js';
-import { httpErrorOf } from './httpError.js';
-import { answer } from './jobRoutes.js';
+import { answer, replyWithError } from './jobRoutes.js';
 
 /** The wire shape of a {@link FileRevision}. */
 export const fileRevisionWire = (r: FileRevision) => ({
@@ -51,10 +50,7 @@ export const fileRoutes = (ledger: JobLedger) => async (app: FastifyInstance) =>
     const opened = E.isLeft(revision)
       ? revision
       : await ledger.as(principalOf(req)).openFile(id(req.params), revision.right)();
-    if (E.isLeft(opened)) {
-      const failure = httpErrorOf(opened.left);
-      return reply.code(failure.statusCode).send(failure.body);
-    }
+    if (E.isLeft(opened)) return replyWithError(reply, opened.left);
     const { file, stream } = opened.right;
     const name = file.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
     void reply

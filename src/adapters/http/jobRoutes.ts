@@ -36,12 +36,15 @@ export const answer = async <A>(
   statusCode = 200,
 ): Promise<FastifyReply> => {
   const result = await call();
-  if (E.isLeft(result)) {
-    const failure = httpErrorOf(result.left);
-    if (failure.statusCode === 500) reply.log.error({ err: result.left }, 'store failure');
-    return reply.code(failure.statusCode).send(failure.body);
-  }
+  if (E.isLeft(result)) return replyWithError(reply, result.left);
   return reply.code(statusCode).send(encode(result.right));
+};
+
+/** Answers `error` as {@link httpErrorOf} maps it; a 500's cause goes to the log, never to the caller. */
+export const replyWithError = (reply: FastifyReply, error: JobError): FastifyReply => {
+  const failure = httpErrorOf(error);
+  if (failure.statusCode === 500) reply.log.error({ err: error }, 'store failure');
+  return reply.code(failure.statusCode).send(failure.body);
 };
 
 const listQuery = (query: Record<string, unknown>): Record<string, unknown> => {

@@ -4,8 +4,7 @@ import type { JobLedger } from '../../app/createJobLedger.js';
 import { JobError } from '../../domain/errors.js';
 import { jobStreamId } from '../../domain/storedEvent.js';
 import { principalOf } from './bearerAuth.js';
-import { httpErrorOf } from './httpError.js';
-import { answer } from './jobRoutes.js';
+import { answer, replyWithError } from './jobRoutes.js';
 import { storedEventWire } from './storedEventWire.js';
 
 /**
@@ -18,12 +17,12 @@ export const waitRoutes = (ledger: JobLedger, shutdown: AbortSignal) => async (a
     const raw = (req.query as Record<string, unknown>).timeout_s ?? '30';
     const seconds = typeof raw === 'string' && /^\d{1,5}(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
     if (!(seconds >= 0 && seconds <= 3600)) {
-      const failure = httpErrorOf(
+      return replyWithError(
+        reply,
         JobError.validation([
           { path: 'timeout_s', message: `expected seconds from 0 to 3600, got ${String(raw)}` },
         ]),
       );
-      return reply.code(failure.statusCode).send(failure.body);
     }
     const abort = new AbortController();
     const stop = () => abort.abort();
@@ -48,10 +47,7 @@ export const waitRoutes = (ledger: JobLedger, shutdown: AbortSignal) => async (a
     const id = (req.params as { id: string }).id;
     // Access first, through the library: the stream is only for whoever may see the job.
     const seen = await ledger.as(principalOf(req)).getJob(id)();
-    if (E.isLeft(seen)) {
-      const failure = httpErrorOf(seen.left);
-      return reply.code(failure.statusCode).send(failure.body);
-    }
+    if (E.isLeft(seen)) return replyWithError(reply, seen.left);
     const header = req.headers['last-event-id'];
     const after = typeof header === 'string' && /^\d{1,9}$/.test(header) ? Number(header) : -1;
     const abort = new AbortController();
