@@ -55,17 +55,8 @@ export const openKurrentStore = (
       process.stderr.write(
         `jobledger: the read-model subscription to ${parsed.description} failed (${error instanceof Error ? error.message : String(error)}); resubscribing\n`,
       ));
+  // parseKurrentdbUrl refuses a projections URL that is neither sqlite: nor postgres://.
   const projections = parsed.projections;
-  if (
-    projections !== undefined &&
-    !projections.startsWith('sqlite:') &&
-    !projections.startsWith('postgres://') &&
-    !projections.startsWith('postgresql://')
-  ) {
-    throw new Error(
-      `projections=${projections} in ${parsed.description}: use a SQLite file (projections=sqlite:./views.db) or a Postgres schema (projections=postgres://user@host/db?schema=views, URL-encoded)`,
-    );
-  }
   const projectionsFile =
     projections?.startsWith('sqlite:') === true ? parseSqliteUrl(projections).file : ':memory:';
   const store = kurrentdbEventStore({
