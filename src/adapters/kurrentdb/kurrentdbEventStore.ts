@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BACKWARDS,
-  END,
-  FORWARDS,
+import { createRequire } from 'node:module';
+import type * as Kurrent from '@kurrent/kurrentdb-client';
+import type {
+  AllStreamResolvedEvent,
+  AllStreamSubscription,
   KurrentDBClient,
-  START,
-  StreamNotFoundError,
-  WrongExpectedVersionError,
-  streamNameFilter,
-  type AllStreamResolvedEvent,
-  type AllStreamSubscription,
-  type Position,
-  type ResolvedEvent,
+  Position,
+  ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import * as E from 'fp-ts/lib/Either.js';
 import { JobError, type StoreError } from '../../domain/errors.js';
@@ -75,6 +70,11 @@ export interface KurrentdbEventStore extends EventStore {
   comparePositions(a: string, b: string): number;
 }
 
+// The client (gRPC, protobuf) is a noticeable share of a process's start-up: it is loaded when a KurrentDB store
+// is opened, not by every program that imports jobledger.
+const loadClient = (): typeof Kurrent =>
+  createRequire(import.meta.url)('@kurrent/kurrentdb-client') as typeof Kurrent;
+
 const reason = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
   // The client's UnavailableError says only its name.
@@ -118,6 +118,16 @@ export const kurrentdbEventStore = (options: KurrentdbEventStoreOptions): Kurren
     maxChainRetries = 20,
   } = options;
   const description = options.description ?? redactKurrentdbUrl(connectionString);
+  const {
+    BACKWARDS,
+    END,
+    FORWARDS,
+    KurrentDBClient,
+    START,
+    StreamNotFoundError,
+    WrongExpectedVersionError,
+    streamNameFilter,
+  } = loadClient();
   let client: KurrentDBClient;
   try {
     client = KurrentDBClient.connectionString(connectionString);
