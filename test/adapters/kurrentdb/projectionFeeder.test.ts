@@ -59,12 +59,9 @@ const pushSource = () => {
 describe('projection feeder: a recorded KurrentDB subscription applied to a SQLite read model file', () => {
   const databases = tempDatabases();
   let recording: Recording;
-  let lastPosition: string;
 
   beforeAll(async () => {
     recording = await recordSubscription();
-    const lastItem = recording.items[recording.items.length - 1]!;
-    lastPosition = lastItem.kind === 'event' ? lastItem.event.position : lastItem.position;
   });
   afterAll(() => databases.cleanup());
 
@@ -85,14 +82,14 @@ describe('projection feeder: a recorded KurrentDB subscription applied to a SQLi
     const feeder = projectionFeeder({ readModel, comparePositions: compareKurrent, batchSize: 100 });
     const progress = await feeder.feed(play(recording.items, 40));
     expect(progress.events).toBe(recording.events.length);
-    expect(progress.position).toBe(lastPosition);
+    expect(progress.position).toBe(recording.lastPosition);
     // Batches: never more than 100, cut at checkpoints and when the source paused.
     expect(applied.length).toBe(progress.batches);
     expect(Math.max(...applied.map((b) => b.length))).toBeLessThanOrEqual(100);
     expect(applied.flat().map((e) => e.eventId)).toEqual(recording.events.map((e) => e.eventId));
     const dump = await readModel.dump();
     expect(dump.jobs).toEqual(recording.memoryDump.jobs);
-    expect(dump.checkpoint).toBe(lastPosition);
+    expect(dump.checkpoint).toBe(recording.lastPosition);
     await readModel.close();
 
     // The file holds it: opened again, the same dump.
@@ -148,7 +145,7 @@ describe('projection feeder: a recorded KurrentDB subscription applied to a SQLi
       expect(progress1.events + progress2.events).toBe(recording.events.length);
       const dump = await reopened.readModel.dump();
       expect(dump.jobs).toEqual(recording.memoryDump.jobs);
-      expect(dump.checkpoint).toBe(lastPosition);
+      expect(dump.checkpoint).toBe(recording.lastPosition);
       await reopened.readModel.close();
     });
   }
@@ -283,7 +280,7 @@ describe('projection feeder: a recorded KurrentDB subscription applied to a SQLi
         })(),
       { signal: stop.signal, retryDelayMs: 5, onError: (e) => errors.push(e) },
     );
-    await feeder.waitForPosition(lastPosition, { timeoutMs: 10_000 });
+    await feeder.waitForPosition(recording.lastPosition, { timeoutMs: 10_000 });
     stop.abort();
     await running;
     expect(errors.map((e) => (e as Error).message)).toEqual(['connection lost (1)', 'connection lost (2)']);
@@ -293,7 +290,7 @@ describe('projection feeder: a recorded KurrentDB subscription applied to a SQLi
     expect(compareKurrent(froms[2]!, froms[1]!)).toBeGreaterThan(0);
     const dump = await readModel.dump();
     expect(dump.jobs).toEqual(recording.memoryDump.jobs);
-    expect(dump.checkpoint).toBe(lastPosition);
+    expect(dump.checkpoint).toBe(recording.lastPosition);
     await readModel.close();
   });
 });

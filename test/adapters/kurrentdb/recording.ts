@@ -19,6 +19,8 @@ export interface Recording {
   readonly items: readonly SubscriptionItem[];
   readonly events: readonly StoredEvent[];
   readonly memoryDump: ReadModelDump;
+  /** The position of the last item (event or checkpoint): where a feeder that took them all stands. */
+  readonly lastPosition: string;
 }
 
 /**
@@ -75,7 +77,13 @@ export const recordSubscription = async (): Promise<Recording> => {
       });
     }
   });
-  return { items, events, memoryDump };
+  const last = items[items.length - 1]!;
+  return {
+    items,
+    events,
+    memoryDump,
+    lastPosition: last.kind === 'event' ? last.event.position : last.position,
+  };
 };
 
 /** The items as an async iterable, optionally pausing (a macrotask) every `pauseEvery` items. */
