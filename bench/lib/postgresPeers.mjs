@@ -95,6 +95,104 @@ export const openRawPg = async (db, poolSize) => {
   };
 };
 
+/**
+ * The floor of jobledger's own storage shape: per op, in one statement and one transaction (autocommit), the
+ * rows a draft createJob writes — an event row in a table like jobledger's `events` (its keys and indexes) and
+ * a job row in a table like its `jobs` (the list columns, the indexes, and the whole job state as jsonb, of the
+ * same size) — with none of jobledger's work: no expectation check, no stream lock, no hash chain, no
+ * projection logic. The distance from here to jobledger is its code; from raw 1-row inserts to here, its schema.
+ */
+export const openRawPgSameWrites = async (db, poolSize) => {
+  const pool = new pg.Pool({ connectionString: db.url, max: poolSize });
+  await pool.query(`CREATE TABLE events (
+    tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(), seq bigint GENERATED ALWAYS AS IDENTITY (CACHE 32),
+    stream_id text COLLATE "C" NOT NULL, version integer NOT NULL, event_id text COLLATE "C" NOT NULL,
+    type text NOT NULL, schema_version integer NOT NULL, data json NOT NULL, metadata json NOT NULL,
+    PRIMARY KEY (tx_id, seq), UNIQUE (stream_id, version), UNIQUE (event_id));
+  CREATE TABLE jobs (
+    job_id text COLLATE "C" PRIMARY KEY, tenant_id text COLLATE "C" NOT NULL, status text NOT NULL,
+    created timestamptz, created_by_id text COLLATE "C" NOT NULL, agent_id text COLLATE "C",
+    assigned_agent_id text COLLATE "C", assigned_agent_pool_id text COLLATE "C", model_id text COLLATE "C",
+    function_id text COLLATE "C" NOT NULL, archived boolean NOT NULL, lease_expires_at timestamptz,
+    version integer NOT NULL, state jsonb NOT NULL) WITH (fillfactor = 85);
+  CREATE INDEX jobs_by_tenant ON jobs (tenant_id, created, job_id);
+  CREATE INDEX jobs_by_created ON jobs (created, job_id);
+  CREATE INDEX jobs_claimable ON jobs (tenant_id, created, job_id) WHERE status = 'Pending' AND NOT archived;
+  CREATE INDEX jobs_by_lease ON jobs (lease_expires_at) WHERE lease_expires_at IS NOT NULL;`);
+  return {
+    appendOne: async () => {
+      const jobId = uuid();
+      const created = new Date().toISOString();
+      const data = jobCreatedData(jobId);
+      const actor = { kind: 'user', id: 'u-alice' };
+      // The job state of a draft as jobledger projects it (the same keys, so the same size).
+      const state = {
+        job: {
+          id: jobId,
+          file: {
+            mime: null,
+            name: 'params.json',
+            size: null,
+            sha256: null,
+            extension: null,
+            description: null,
+            displayName: null,
+            versionName: null,
+            externalIdentifier: null,
+          },
+          agentId: null,
+          created,
+          modelId: null,
+          comments: [],
+          function: { id: 'fn-1', name: null, functionId: null, versionName: null },
+          tenantId: 't1',
+          createdById: actor.id,
+          statusHistory: [
+            {
+              id: data.statusId,
+              name: 'Created',
+              jobId,
+              agentId: null,
+              created,
+              message: null,
+              createdById: actor.id,
+            },
+          ],
+          assignedAgentId: null,
+          assignedAgentPoolId: null,
+          archiveStatusHistory: [
+            { id: data.archiveStatusId, name: 'Active', reason: null, created, createdById: actor.id },
+          ],
+        },
+        access: [],
+        status: 'Created',
+        version: 0,
+        archived: false,
+        fileRevisions: 1,
+        leaseExpiresAt: null,
+      };
+      await pool.query({
+        name: 'insert-same-writes',
+        text: `WITH e AS (INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata)
+                 VALUES ($1, 0, $2, 'JobCreated', 1, $3, $4) RETURNING seq)
+               INSERT INTO jobs (job_id, tenant_id, status, created, created_by_id, function_id, archived, version,
+                 state) SELECT $5, 't1', 'Created', $6, 'u-alice', 'fn-1', false, 0, $7 FROM e`,
+        values: [
+          `job-${jobId}`,
+          uuid(),
+          JSON.stringify(data),
+          JSON.stringify({ recordedAt: created, actor, prevHash: '', hash: 'f'.repeat(64) }),
+          jobId,
+          created,
+          JSON.stringify(state),
+        ],
+      });
+      return true;
+    },
+    close: () => pool.end(),
+  };
+};
+
 /** Emmett's PostgreSQL event store 0.42.0: `appendToStream` of one event to a new stream `job-<uuid>`. */
 export const openEmmettPg = async (db) => {
   const { getPostgreSQLEventStore } = await import('@event-driven-io/emmett-postgresql');

@@ -1,16 +1,19 @@
 // Section: the Postgres store side by side with Emmett's PostgreSQL store, raw `pg` inserts and pg-boss.
 //  - commands/s, 1 and 8 concurrent callers: jobledger createJob(draft) (one event, with its projections) vs
-//    Emmett appendToStream (one event) vs raw one-row INSERT transactions;
+//    Emmett appendToStream (one event) vs raw one-row INSERT transactions, and (no target, to tell schema from
+//    code) raw transactions writing the same rows as a createJob;
 //  - jobs/s, 8 agents: jobledger getJobForAgent + Running + Completed (three commands, the full audit history)
 //    vs pg-boss fetch(batchSize 1) + complete.
 // Every side runs on a database of its own, created for this run and dropped at the end.
 import { progress, runConcurrent } from '../lib/measure.mjs';
 import { alice, loadJobledger, need, right, smallestJob } from '../lib/ours.mjs';
+import { findPgbench, measureServerFloor } from '../lib/pgServerFloor.mjs';
 import {
   freshDatabase,
   openEmmettPg,
   openPgBoss,
   openRawPg,
+  openRawPgSameWrites,
   pgUnavailable,
   pgUrl,
   serverSettings,
@@ -75,6 +78,11 @@ const openLedgerJobs = async (db, jobs, agents) => {
 
 const commandSides = [
   { key: 'raw', name: 'raw pg 1-row INSERT', open: (db) => openRawPg(db, 10) },
+  {
+    key: 'samewrites',
+    name: "raw pg, jobledger's rows (event + job row, 1 statement)",
+    open: (db) => openRawPgSameWrites(db, 10),
+  },
   { key: 'emmett', name: 'Emmett-postgresql 0.42.0 appendToStream', open: (db) => openEmmettPg(db) },
   { key: 'ledger', name: 'jobledger createJob(draft) on Postgres', open: (db) => openLedgerCommands(db) },
 ];
@@ -198,6 +206,50 @@ const measureJobs = async (report, config) => {
   }
 };
 
+/** The server's share alone (pgbench, no Node): see pgServerFloor.mjs. No target; it bounds the others. */
+const measureServer = async (report, config) => {
+  const pgbench = findPgbench();
+  if (pgbench === undefined) {
+    report.note(
+      'postgres: no pgbench found (PATH, /usr/lib/postgresql/*/bin): the server-only floor was not measured',
+    );
+    return;
+  }
+  let db;
+  try {
+    progress(`${SECTION}: server only (pgbench): append_events vs the same rows`);
+    db = await freshDatabase('server');
+    const { ledger } = await openLedgerOn(db, 2);
+    right(await ledger.as(alice).createJob({ ...smallestJob, draft: true })(), 'createJob');
+    await closeLedger(ledger);
+    const seconds = Math.max(1, Math.round(config.durationMs / 1000));
+    const floor = await measureServerFloor({ pgbench, db, callers: config.callers, seconds });
+    for (const callers of config.callers) {
+      const n = `${callers} connection${callers > 1 ? 's' : ''}`;
+      report.measure({
+        section: SECTION,
+        id: `pg.server.append.${callers}`,
+        label: `server only: jobledger append_events (a draft createJob's arguments), ${n}`,
+        value: floor.append[callers],
+        unit: 'ops/s',
+        detail: `pgbench -M prepared, ${seconds} s`,
+      });
+      report.measure({
+        section: SECTION,
+        id: `pg.server.rows.${callers}`,
+        label: `server only: the same two rows, plain INSERTs, ${n}`,
+        value: floor.rows[callers],
+        unit: 'ops/s',
+        detail: `pgbench -M prepared, ${seconds} s`,
+      });
+    }
+  } catch (error) {
+    report.fail(SECTION, 'server only (pgbench)', error);
+  } finally {
+    await db?.drop().catch((error) => report.fail(SECTION, 'server only drop', error));
+  }
+};
+
 export const runPostgres = async (report, config) => {
   const unavailable = await pgUnavailable();
   if (unavailable !== undefined) {
@@ -215,6 +267,7 @@ export const runPostgres = async (report, config) => {
       .join(', ')}`,
   );
   await measureCommands(report, config);
+  await measureServer(report, config);
   await measureJobs(report, config);
   const v = (id) => report.get(id)?.value;
   for (const callers of config.callers) {
@@ -235,6 +288,18 @@ export const runPostgres = async (report, config) => {
       need: 0.6,
       unit: '/s',
     });
+  }
+  // No target: how much of the distance to raw inserts is jobledger's schema (two rows, six indexes, the job state
+  // as jsonb) and how much its code (expectation, stream lock, hash chain, projection, decoding).
+  for (const callers of config.callers) {
+    const ours = v(`pg.ledger.${callers}`);
+    const floor = v(`pg.samewrites.${callers}`);
+    if (ours === undefined || floor === undefined) continue;
+    report.note(
+      `postgres, ${callers} client${callers > 1 ? 's' : ''}: jobledger createJob runs at ${(ours / floor).toFixed(2)}x ` +
+        `the rate of its own rows written raw (${Math.round(floor)}/s), ${(floor / v(`pg.raw.${callers}`)).toFixed(2)}x ` +
+        'raw 1-row inserts',
+    );
   }
   report.target({
     id: 'pg.jobs.vs.pgboss',
