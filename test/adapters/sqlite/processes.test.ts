@@ -31,7 +31,7 @@ const child = (script: string, env: Record<string, string>) => {
     ['--input-type=module', '-e', `import * as jobledger from '${entry}';\n${script}`],
     {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
   const lines: string[] = [];
@@ -87,12 +87,15 @@ describe('several processes on one SQLite file', () => {
     }
     await setup.close()();
 
-    const startAt = Date.now() + 3000;
     const racers = [0, 1, 2].map((p) =>
       child(
         `const ledger = jobledger.createJobLedger({ store: jobledger.openStore('sqlite:' + process.env.FILE) });
-         // Everybody starts at the same moment, so that the processes really race.
-         await new Promise((r) => setTimeout(r, Number(process.env.START_AT) - Date.now()));
+         // Open the file and warm up, say so, then wait for the word: every process is ready before any claims,
+         // so that they really race however late one of them started.
+         const warm = await ledger.system.listJobs({ size: 1 })();
+         if (warm._tag !== 'Right') { console.error(warm.left.message); process.exit(3); }
+         console.log('ready');
+         await new Promise((r) => process.stdin.once('data', r));
          await Promise.all([0, 1].map(async (a) => {
            const agent = ledger.as({ kind: 'agent', id: 'agent-' + process.env.P + '-' + a, tenantId: 't1' });
            for (;;) {
@@ -102,17 +105,25 @@ describe('several processes on one SQLite file', () => {
              console.log(r.right.id);
            }
          }));
-         await ledger.close()();`,
-        { FILE: file, P: String(p), START_AT: String(startAt) },
+         await ledger.close()();
+         process.stdin.destroy();`,
+        { FILE: file, P: String(p) },
       ),
     );
+    const readyBy = Date.now() + 60_000;
+    while (!racers.every((r) => r.lines.includes('ready')) && Date.now() < readyBy) {
+      if (racers.some((r) => r.proc.exitCode !== null)) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const r of racers) r.proc.stdin!.end('go\n');
     const codes = await Promise.all(racers.map((r) => r.exited));
     expect(codes, racers.map((r) => r.stderr()).join('\n')).toEqual([0, 0, 0]);
-    const claimed = racers.flatMap((r) => r.lines).filter((l) => l.length > 0);
+    const claimedBy = racers.map((r) => r.lines.filter((l) => l.length > 0 && l !== 'ready'));
+    const claimed = claimedBy.flat();
     expect(claimed.sort()).toEqual([...ids].sort());
     expect(
-      racers.filter((r) => r.lines.some((l) => l.length > 0)).length,
-      'processes that won claims',
+      claimedBy.filter((lines) => lines.length > 0).length,
+      `processes that won claims (${claimedBy.map((lines) => lines.length).join(', ')} each)`,
     ).toBeGreaterThan(1);
 
     const ledger = createJobLedger({ store: openStore(`sqlite:${file}`) });
