@@ -78,7 +78,7 @@ describe('several processes on one SQLite file', () => {
 
   it('agents in several processes racing for the same jobs claim each exactly once', async () => {
     const file = join(dir, 'race.db');
-    const jobs = 60;
+    const jobs = 90;
     const setup = createJobLedger({ store: openStore(`sqlite:${file}`) });
     const ids: string[] = [];
     for (let i = 0; i < jobs; i++) {
@@ -103,6 +103,10 @@ describe('several processes on one SQLite file', () => {
              if (r._tag !== 'Right') { console.error(r.left.message); process.exit(3); }
              if (!('id' in r.right)) return;
              console.log(r.right.id);
+             // An agent works on its job a moment before it asks again. Without that pause one process can
+             // take every job: its claims follow each other without a gap, and the others, sleeping in
+             // SQLite's busy handler, never find the file unlocked.
+             await new Promise((r) => setTimeout(r, 5));
            }
          }));
          await ledger.close()();
