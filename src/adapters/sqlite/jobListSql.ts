@@ -51,6 +51,15 @@ const jobIdIn = (sets: readonly SqlCondition[]): SqlCondition => ({
   args: sets.flatMap((s) => s.args),
 });
 
+/** The sets of jobs granted to a user: by id, and (case insensitively) by email. */
+const grantedToUser = (viewer: Extract<Viewer, { readonly kind: 'user' }>) => ({
+  sets: grantedTo([
+    { type: 'user', key: viewer.id },
+    // Email grants are stored lower-cased (sqliteProjection.ts).
+    ...(viewer.email === undefined ? [] : [{ type: 'email' as const, key: viewer.email.toLowerCase() }]),
+  ]),
+});
+
 /**
  * `relationOf(viewer, state) !== 'none'` (policy.ts) in SQL. The system sees everything; nobody else sees
  * another tenant. A user sees a job as administrator, as its creator, or through a grant to its id or (case
@@ -64,18 +73,7 @@ export const visibilitySql = (viewer: Viewer): SqlCondition => {
     if (viewer.roles?.includes('administrator')) return tenant;
     return all([
       tenant,
-      any([
-        { sql: 'j.created_by_id = ?', args: [viewer.id] },
-        jobIdIn(
-          grantedTo([
-            { type: 'user', key: viewer.id },
-            // Email grants are stored lower-cased (sqliteProjection.ts).
-            ...(viewer.email === undefined
-              ? []
-              : [{ type: 'email' as const, key: viewer.email.toLowerCase() }]),
-          ]),
-        ),
-      ]),
+      any([{ sql: 'j.created_by_id = ?', args: [viewer.id] }, jobIdIn(grantedToUser(viewer).sets)]),
     ]);
   }
   return all([
@@ -93,6 +91,46 @@ export const visibilitySql = (viewer: Viewer): SqlCondition => {
       ]),
     ]),
   ]);
+};
+
+/**
+ * The statements whose results add up to the `total` of a listing, from `job_counts` (migration 2), when the
+ * query filters on nothing but status, creator and archive status and the viewer is the system, an
+ * administrator or a user: the counts of the jobs the viewer sees as administrator or creator, plus for a user
+ * the jobs granted to them that someone else created, counted from their grants. Undefined otherwise (an
+ * agent, other filters): then the rows are counted.
+ */
+export const countedTotalSql = (q: JobListQuery, viewer: Viewer): SqlCondition[] | undefined => {
+  if (viewer.kind === 'agent') return undefined;
+  const others = [q.agentId, q.assignedAgentId, q.assignedAgentPoolId, q.modelId, q.functionId];
+  if (others.some((v) => v !== undefined) || q.createdAfter !== undefined || q.createdBefore !== undefined) {
+    return undefined;
+  }
+  const owner = viewer.kind === 'user' && !viewer.roles?.includes('administrator') ? viewer : undefined;
+  const counted = all([
+    ...(viewer.kind === 'system' ? [] : [{ sql: 'c.tenant_id = ?', args: [viewer.tenantId] }]),
+    ...(owner === undefined ? [] : [{ sql: 'c.created_by_id = ?', args: [owner.id] }]),
+    ...(q.status === undefined ? [] : [{ sql: 'c.status = ?', args: [q.status] }]),
+    ...(q.createdById === undefined ? [] : [{ sql: 'c.created_by_id = ?', args: [q.createdById] }]),
+    ...(q.archiveStatus === 'all'
+      ? []
+      : [{ sql: 'c.archived = ?', args: [q.archiveStatus === 'archived' ? 1 : 0] }]),
+  ]);
+  const statements = [
+    { sql: `SELECT coalesce(sum(c.n), 0) FROM job_counts c WHERE ${counted.sql}`, args: counted.args },
+  ];
+  if (owner !== undefined) {
+    // Each granted job once (UNION), joined in that order (CROSS JOIN): the grants are few, the jobs many.
+    const grants = grantedToUser(owner);
+    const filters = filterSql(q);
+    statements.push({
+      sql: `SELECT count(*) FROM (${grants.sets.map((g) => g.sql).join(' UNION ')}) g
+            CROSS JOIN jobs j ON j.job_id = g.job_id
+            WHERE j.tenant_id = ? AND j.created_by_id <> ? AND ${filters.sql}`,
+      args: [...grants.sets.flatMap((g) => g.args), owner.tenantId, owner.id, ...filters.args],
+    });
+  }
+  return statements;
 };
 
 /** `isAfterCursor` in SQL: rows strictly after the cursor in its sort order (keyset paging). */

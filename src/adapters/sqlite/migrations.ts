@@ -130,6 +130,48 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'job counts per tenant, creator, status and archived, kept by triggers',
+    sql: `
+      -- How many job rows there are per (tenant, creator, status, archived), so that the total of a listing
+      -- filtered by no more than these is a sum over a few rows instead of a count over every job of a tenant.
+      -- Triggers keep it, so every writer of jobs (appends, rebuild, another process, an older jobledger's
+      -- file brought forward here) keeps it in step with the rows in the same transaction.
+      CREATE TABLE job_counts (
+        tenant_id     TEXT    NOT NULL,
+        created_by_id TEXT    NOT NULL,
+        status        TEXT    NOT NULL,
+        archived      INTEGER NOT NULL,
+        n             INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, created_by_id, status, archived)
+      ) WITHOUT ROWID;
+      INSERT INTO job_counts (tenant_id, created_by_id, status, archived, n)
+        SELECT tenant_id, created_by_id, status, archived, count(*) FROM jobs
+        GROUP BY tenant_id, created_by_id, status, archived;
+      CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
+        INSERT INTO job_counts (tenant_id, created_by_id, status, archived, n)
+          VALUES (new.tenant_id, new.created_by_id, new.status, new.archived, 1)
+          ON CONFLICT (tenant_id, created_by_id, status, archived) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
+        UPDATE job_counts SET n = n - 1
+          WHERE tenant_id = old.tenant_id AND created_by_id = old.created_by_id AND status = old.status
+            AND archived = old.archived;
+      END;
+      CREATE TRIGGER job_counts_update AFTER UPDATE OF tenant_id, created_by_id, status, archived ON jobs
+        WHEN old.tenant_id IS NOT new.tenant_id OR old.created_by_id IS NOT new.created_by_id
+          OR old.status IS NOT new.status OR old.archived IS NOT new.archived
+      BEGIN
+        UPDATE job_counts SET n = n - 1
+          WHERE tenant_id = old.tenant_id AND created_by_id = old.created_by_id AND status = old.status
+            AND archived = old.archived;
+        INSERT INTO job_counts (tenant_id, created_by_id, status, archived, n)
+          VALUES (new.tenant_id, new.created_by_id, new.status, new.archived, 1)
+          ON CONFLICT (tenant_id, created_by_id, status, archived) DO UPDATE SET n = n + 1;
+      END;
+    `,
+  },
 ];
 
 /** The schema version this jobledger writes. */

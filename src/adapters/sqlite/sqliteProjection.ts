@@ -250,6 +250,7 @@ export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection =
         DELETE FROM archive_history;
         DELETE FROM comments;
         DELETE FROM access;
+        DELETE FROM job_counts;
         UPDATE checkpoints SET position = NULL WHERE name = 'read-model';
       `);
     },

@@ -5,6 +5,7 @@ import type { ReadModelStore } from '../../projections/ReadModelStore.js';
 import { decodeJobState } from './jobStateJson.js';
 import {
   claimableSql,
+  countedTotalSql,
   cursorSql,
   filterSql,
   orderSql,
@@ -108,9 +109,14 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
     async listJobs(query, viewer) {
       ensureOpen();
       const matching = where([filterSql(query), visibilitySql(viewer)]);
-      const total = prepared(`SELECT count(*) FROM jobs j WHERE ${matching.sql}`)
-        .pluck()
-        .get(...matching.args) as number;
+      let total = 0;
+      const counting = countedTotalSql(query, viewer) ?? [
+        { sql: `SELECT count(*) FROM jobs j WHERE ${matching.sql}`, args: matching.args },
+      ];
+      for (const c of counting)
+        total += prepared(c.sql)
+          .pluck()
+          .get(...c.args) as number;
       const cursor = query.cursor;
       const page = cursor === undefined ? matching : where([matching, cursorSql(cursor)]);
       const start = cursor === undefined ? (query.page - 1) * query.size : 0;

@@ -4,6 +4,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { latestSchemaVersion, migrate, migrations } from '../../../src/adapters/sqlite/migrations.js';
 import { sqliteEventStore } from '../../../src/adapters/sqlite/sqliteEventStore.js';
+import { createJobLedger } from '../../../src/app/createJobLedger.js';
+import { jobCountDrift } from './jobCounts.js';
+import { jobScenario, playScenario } from './jobScenario.js';
 import { tempDatabases } from './tempDatabase.js';
 
 const databases = tempDatabases();
@@ -67,6 +70,34 @@ describe('migrations', () => {
     expect(migrate(db, extra)).toBe(latestSchemaVersion + 1);
     expect(db.pragma('user_version', { simple: true })).toBe(latestSchemaVersion + 1);
     db.close();
+  });
+
+  it('bring a version 1 file forward: its job counts come from its rows and follow every later write', async () => {
+    const file = databases.file();
+    const first = sqliteEventStore({ file });
+    await playScenario(first, jobScenario(30, 3));
+    await first.close();
+    // What a version 1 file holds: the same rows, without the counts.
+    const raw = new Database(file);
+    raw.exec(`DROP TRIGGER job_counts_insert; DROP TRIGGER job_counts_delete; DROP TRIGGER job_counts_update;
+              DROP TABLE job_counts; PRAGMA user_version = 1`);
+    raw.close();
+
+    const reopened = sqliteEventStore({ file });
+    expect(reopened.settings().schemaVersion).toBe(latestSchemaVersion);
+    expect(jobCountDrift(file)).toEqual([]);
+    const ledger = createJobLedger({ store: reopened });
+    const alice = ledger.as({ kind: 'user', id: 'u-alice', tenantId: 't1' });
+    const created = await alice.createJob({ function: { id: 'fn-1' }, file: { name: 'p.json' } })();
+    if (E.isLeft(created)) throw new Error(created.left.message);
+    expect(E.isRight(await alice.archiveJob(created.right.id)())).toBe(true);
+    expect(jobCountDrift(file)).toEqual([]);
+    const page = await ledger
+      .as({ kind: 'user', id: 'u-root', tenantId: 't1', roles: ['administrator'] })
+      .listJobs({ archiveStatus: 'all' })();
+    const rows = (await reopened.readModel.dump()).jobs.filter((j) => j.row.tenantId === 't1');
+    expect(page).toMatchObject({ _tag: 'Right', right: { total: rows.length } });
+    await ledger.close()();
   });
 
   it('refuse a file written by a newer jobledger, and leave it untouched', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteEventStore } from '../../../src/adapters/sqlite/sqliteEventStore.js';
 import type { ProjectionProgress } from '../../../src/projections/ReadModelStore.js';
+import { jobCountDrift } from './jobCounts.js';
 import { jobScenario, playScenario } from './jobScenario.js';
 import { tempDatabases } from './tempDatabase.js';
 
@@ -9,12 +10,14 @@ afterAll(() => databases.cleanup());
 
 describe('rebuildReadModel', () => {
   it('rebuilds exactly the incrementally maintained read model', async () => {
-    const store = sqliteEventStore({ file: databases.file(), rebuildBatchSize: 64 });
+    const file = databases.file();
+    const store = sqliteEventStore({ file, rebuildBatchSize: 64 });
     await playScenario(store, jobScenario(40, 11));
     const incremental = await store.readModel.dump();
     const seen: ProjectionProgress[] = [];
     const result = await store.rebuildReadModel((p) => seen.push(p));
     expect(await store.readModel.dump()).toEqual(incremental);
+    expect(jobCountDrift(file)).toEqual([]);
     expect(result).toEqual({ events: Number(incremental.checkpoint), position: incremental.checkpoint });
     expect(seen.length).toBeGreaterThan(2);
     expect(seen.map((p) => p.events)).toEqual([...seen.map((p) => p.events)].sort((a, b) => a - b));

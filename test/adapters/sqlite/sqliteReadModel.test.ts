@@ -4,6 +4,7 @@ import { sqliteEventStore, type SqliteEventStore } from '../../../src/adapters/s
 import type { Principal } from '../../../src/domain/principal.js';
 import type { JobListQuery } from '../../../src/projections/jobListProjection.js';
 import type { ProjectedEventStore, ReadModelStore } from '../../../src/projections/ReadModelStore.js';
+import { jobCountDrift } from './jobCounts.js';
 import { jobScenario, playScenario, scenarioStart } from './jobScenario.js';
 import { tempDatabases } from './tempDatabase.js';
 
@@ -36,6 +37,8 @@ const queries: JobListQuery[] = [
   { ...base, assignedAgentPoolId: 'pool-a', archiveStatus: 'all' },
   { ...base, modelId: 'm-2', size: 3, page: 2 },
   { ...base, createdById: 'u-carol' },
+  { ...base, createdById: 'u-bob', status: 'Pending', archiveStatus: 'all' },
+  { ...base, createdById: 'u-alice', archiveStatus: 'archived' },
   { ...base, functionId: 'fn-2', sort: 'created' },
   {
     ...base,
@@ -49,9 +52,11 @@ describe('the SQLite read model answers like the memory read model', () => {
   const databases = tempDatabases();
   const memory = memoryEventStore();
   let sqlite: SqliteEventStore;
+  let sqliteFile: string;
 
   beforeAll(async () => {
-    sqlite = sqliteEventStore({ file: databases.file() });
+    sqliteFile = databases.file();
+    sqlite = sqliteEventStore({ file: sqliteFile });
     const appends = jobScenario(60);
     await playScenario(memory, appends);
     await playScenario(sqlite, appends);
@@ -66,6 +71,10 @@ describe('the SQLite read model answers like the memory read model', () => {
     const expected = await memory.readModel.dump();
     expect(expected.jobs.length).toBe(60);
     expect(await sqlite.readModel.dump()).toEqual(expected);
+  });
+
+  it('keeps the job counts (listing totals) equal to the job rows', () => {
+    expect(jobCountDrift(sqliteFile)).toEqual([]);
   });
 
   it('gives every job the same state, with dates as Dates', async () => {
