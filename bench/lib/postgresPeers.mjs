@@ -66,11 +66,21 @@ export const serverSettings = async () => {
 };
 
 /**
+ * A `pg` pool on `db`. pool.end() can resolve before the server saw every connection close; the database's
+ * DROP ... WITH (FORCE) then ends one, and an 'error' without a listener would end the whole bench.
+ */
+const openPool = (db, poolSize) => {
+  const pool = new pg.Pool({ connectionString: db.url, max: poolSize });
+  pool.on('error', () => undefined);
+  return pool;
+};
+
+/**
  * The limit: one INSERT of one event row per transaction (autocommit) into a table shaped like jobledger's
  * events table, through a `pg` pool of `poolSize` connections.
  */
 export const openRawPg = async (db, poolSize) => {
-  const pool = new pg.Pool({ connectionString: db.url, max: poolSize });
+  const pool = openPool(db, poolSize);
   await pool.query(`CREATE TABLE events (
     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     stream_id text NOT NULL, version integer NOT NULL, event_id text NOT NULL UNIQUE, type text NOT NULL,
@@ -103,7 +113,7 @@ export const openRawPg = async (db, poolSize) => {
  * projection logic. The distance from here to jobledger is its code; from raw 1-row inserts to here, its schema.
  */
 export const openRawPgSameWrites = async (db, poolSize) => {
-  const pool = new pg.Pool({ connectionString: db.url, max: poolSize });
+  const pool = openPool(db, poolSize);
   await pool.query(`CREATE TABLE events (
     tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(), seq bigint GENERATED ALWAYS AS IDENTITY (CACHE 32),
     stream_id text COLLATE "C" NOT NULL, version integer NOT NULL, event_id text COLLATE "C" NOT NULL,
