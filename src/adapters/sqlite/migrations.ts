@@ -8,6 +8,16 @@ export interface Migration {
   readonly sql: string;
 }
 
+/** The statement of the `job_counts` triggers (version 2) that counts the job row `new` in. */
+const countNewIn = `        INSERT INTO job_counts (tenant_id, created_by_id, status, archived, n)
+          VALUES (new.tenant_id, new.created_by_id, new.status, new.archived, 1)
+          ON CONFLICT (tenant_id, created_by_id, status, archived) DO UPDATE SET n = n + 1;`;
+
+/** The statement of the `job_counts` triggers (version 2) that counts the job row `old` out. */
+const countOldOut = `        UPDATE job_counts SET n = n - 1
+          WHERE tenant_id = old.tenant_id AND created_by_id = old.created_by_id AND status = old.status
+            AND archived = old.archived;`;
+
 /**
  * The schema of the SQLite store, oldest first. Never edit a released step: add a new one, so that a file
  * written by an older jobledger is brought forward on open.
@@ -150,25 +160,17 @@ export const migrations: readonly Migration[] = [
         SELECT tenant_id, created_by_id, status, archived, count(*) FROM jobs
         GROUP BY tenant_id, created_by_id, status, archived;
       CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
-        INSERT INTO job_counts (tenant_id, created_by_id, status, archived, n)
-          VALUES (new.tenant_id, new.created_by_id, new.status, new.archived, 1)
-          ON CONFLICT (tenant_id, created_by_id, status, archived) DO UPDATE SET n = n + 1;
+${countNewIn}
       END;
       CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
-        UPDATE job_counts SET n = n - 1
-          WHERE tenant_id = old.tenant_id AND created_by_id = old.created_by_id AND status = old.status
-            AND archived = old.archived;
+${countOldOut}
       END;
       CREATE TRIGGER job_counts_update AFTER UPDATE OF tenant_id, created_by_id, status, archived ON jobs
         WHEN old.tenant_id IS NOT new.tenant_id OR old.created_by_id IS NOT new.created_by_id
           OR old.status IS NOT new.status OR old.archived IS NOT new.archived
       BEGIN
-        UPDATE job_counts SET n = n - 1
-          WHERE tenant_id = old.tenant_id AND created_by_id = old.created_by_id AND status = old.status
-            AND archived = old.archived;
-        INSERT INTO job_counts (tenant_id, created_by_id, status, archived, n)
-          VALUES (new.tenant_id, new.created_by_id, new.status, new.archived, 1)
-          ON CONFLICT (tenant_id, created_by_id, status, archived) DO UPDATE SET n = n + 1;
+${countOldOut}
+${countNewIn}
       END;
     `,
   },
