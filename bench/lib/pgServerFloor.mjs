@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { readJobTemplate } from './postgresPeers.mjs';
 
 /** The pgbench binary: on PATH, or in Debian's PostgreSQL directory; undefined when there is none. */
 export const findPgbench = () => {
@@ -37,22 +38,10 @@ const dollarQuote = (text, tag) => {
  * for fresh ones on every call).
  */
 const createFunctions = async (db) => {
+  const { event: e, job: j } = await readJobTemplate(db);
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
-    const e = (
-      await client.query(
-        `SELECT stream_id, event_id, version, type, schema_version, data::text AS data, metadata::text AS metadata
-         FROM jobledger.events ORDER BY seq LIMIT 1`,
-      )
-    ).rows[0];
-    const j = (
-      await client.query(
-        `SELECT job_id, tenant_id, status, created, created_by_id, function_id, archived, version, state::text AS state
-         FROM jobledger.jobs LIMIT 1`,
-      )
-    ).rows[0];
-    if (e === undefined || j === undefined) throw new Error('no job to take as a template');
     const events = JSON.stringify([
       {
         version: 0,

@@ -106,95 +106,73 @@ export const openRawPg = async (db, poolSize) => {
 };
 
 /**
+ * The event and the job row of the one job that a draft createJob made in schema `jobledger` of `db` (see
+ * `templateJob` in sections/postgres.mjs): templates for writing the same rows without jobledger.
+ */
+export const readJobTemplate = async (db) => {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const event = (
+      await client.query(
+        `SELECT event_id, type, schema_version, data::text AS data, metadata::text AS metadata
+         FROM jobledger.events ORDER BY seq LIMIT 1`,
+      )
+    ).rows[0];
+    const job = (
+      await client.query(
+        `SELECT job_id, tenant_id, status, created, created_by_id, function_id, archived, version, state::text AS state
+         FROM jobledger.jobs LIMIT 1`,
+      )
+    ).rows[0];
+    if (event === undefined || job === undefined) throw new Error('no job to take as a template');
+    return { event, job };
+  } finally {
+    await client.end();
+  }
+};
+
+/**
  * The floor of jobledger's own storage shape: per op, in one statement and one transaction (autocommit), the
- * rows a draft createJob writes — an event row in a table like jobledger's `events` (its keys and indexes) and
- * a job row in a table like its `jobs` (the list columns, the indexes, and the whole job state as jsonb, of the
- * same size) — with none of jobledger's work: no expectation check, no stream lock, no hash chain, no
- * projection logic. The distance from here to jobledger is its code; from raw 1-row inserts to here, its schema.
+ * rows a draft createJob writes — its event row and its job row (list columns and the whole job state), into
+ * jobledger's own tables (migrated by the ledger that made the template job, so with its keys and indexes) —
+ * with none of jobledger's work: no expectation check, no stream lock, no hash chain, no projection logic. The
+ * distance from here to jobledger is its code; from raw 1-row inserts to here, its schema.
  */
 export const openRawPgSameWrites = async (db, poolSize) => {
+  const { event, job } = await readJobTemplate(db);
+  const templateCreated = job.created.toISOString();
   const pool = openPool(db, poolSize);
-  await pool.query(`CREATE TABLE events (
-    tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(), seq bigint GENERATED ALWAYS AS IDENTITY (CACHE 32),
-    stream_id text COLLATE "C" NOT NULL, version integer NOT NULL, event_id text COLLATE "C" NOT NULL,
-    type text NOT NULL, schema_version integer NOT NULL, data json NOT NULL, metadata json NOT NULL,
-    PRIMARY KEY (tx_id, seq), UNIQUE (stream_id, version), UNIQUE (event_id));
-  CREATE TABLE jobs (
-    job_id text COLLATE "C" PRIMARY KEY, tenant_id text COLLATE "C" NOT NULL, status text NOT NULL,
-    created timestamptz, created_by_id text COLLATE "C" NOT NULL, agent_id text COLLATE "C",
-    assigned_agent_id text COLLATE "C", assigned_agent_pool_id text COLLATE "C", model_id text COLLATE "C",
-    function_id text COLLATE "C" NOT NULL, archived boolean NOT NULL, lease_expires_at timestamptz,
-    version integer NOT NULL, state jsonb NOT NULL) WITH (fillfactor = 85);
-  CREATE INDEX jobs_by_tenant ON jobs (tenant_id, created, job_id);
-  CREATE INDEX jobs_by_created ON jobs (created, job_id);
-  CREATE INDEX jobs_claimable ON jobs (tenant_id, created, job_id) WHERE status = 'Pending' AND NOT archived;
-  CREATE INDEX jobs_by_lease ON jobs (lease_expires_at) WHERE lease_expires_at IS NOT NULL;`);
   return {
     appendOne: async () => {
       const jobId = uuid();
       const created = new Date().toISOString();
-      const data = jobCreatedData(jobId);
-      const actor = { kind: 'user', id: 'u-alice' };
-      // The job state of a draft as jobledger projects it (the same keys, so the same size).
-      const state = {
-        job: {
-          id: jobId,
-          file: {
-            mime: null,
-            name: 'params.json',
-            size: null,
-            sha256: null,
-            extension: null,
-            description: null,
-            displayName: null,
-            versionName: null,
-            externalIdentifier: null,
-          },
-          agentId: null,
-          created,
-          modelId: null,
-          comments: [],
-          function: { id: 'fn-1', name: null, functionId: null, versionName: null },
-          tenantId: 't1',
-          createdById: actor.id,
-          statusHistory: [
-            {
-              id: data.statusId,
-              name: 'Created',
-              jobId,
-              agentId: null,
-              created,
-              message: null,
-              createdById: actor.id,
-            },
-          ],
-          assignedAgentId: null,
-          assignedAgentPoolId: null,
-          archiveStatusHistory: [
-            { id: data.archiveStatusId, name: 'Active', reason: null, created, createdById: actor.id },
-          ],
-        },
-        access: [],
-        status: 'Created',
-        version: 0,
-        archived: false,
-        fileRevisions: 1,
-        leaseExpiresAt: null,
-      };
+      // The template's texts with this op's job id and time in them.
+      const fill = (text) => text.replaceAll(job.job_id, jobId).replaceAll(templateCreated, created);
       await pool.query({
         name: 'insert-same-writes',
-        text: `WITH e AS (INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata)
-                 VALUES ($1, 0, $2, 'JobCreated', 1, $3, $4) RETURNING seq)
-               INSERT INTO jobs (job_id, tenant_id, status, created, created_by_id, function_id, archived, version,
-                 state) SELECT $5, 't1', 'Created', $6, 'u-alice', 'fn-1', false, 0, $7 FROM e`,
+        text: `WITH e AS (
+                 INSERT INTO jobledger.events (stream_id, version, event_id, type, schema_version, data, metadata)
+                 VALUES ($1, 0, $2, $3, $4, $5, $6) RETURNING seq)
+               INSERT INTO jobledger.jobs (job_id, tenant_id, status, created, created_by_id, function_id,
+                 archived, version, state)
+               SELECT $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM e`,
         values: [
           `job-${jobId}`,
           uuid(),
-          JSON.stringify(data),
-          JSON.stringify({ recordedAt: created, actor, prevHash: '', hash: 'f'.repeat(64) }),
+          event.type,
+          event.schema_version,
+          fill(event.data),
+          fill(event.metadata),
           jobId,
+          job.tenant_id,
+          job.status,
           created,
-          JSON.stringify(state),
+          job.created_by_id,
+          job.function_id,
+          job.archived,
+          job.version,
+          fill(job.state),
         ],
       });
       return true;

@@ -76,12 +76,22 @@ const openLedgerJobs = async (db, jobs, agents) => {
   };
 };
 
+/** Makes one draft job with jobledger in `db` (migrating schema `jobledger`): the template of the floors. */
+const templateJob = async (db) => {
+  const { ledger } = await openLedgerOn(db, 2);
+  right(await ledger.as(alice).createJob({ ...smallestJob, draft: true })(), 'createJob');
+  await closeLedger(ledger);
+};
+
 const commandSides = [
   { key: 'raw', name: 'raw pg 1-row INSERT', open: (db) => openRawPg(db, 10) },
   {
     key: 'samewrites',
     name: "raw pg, jobledger's rows (event + job row, 1 statement)",
-    open: (db) => openRawPgSameWrites(db, 10),
+    open: async (db) => {
+      await templateJob(db);
+      return openRawPgSameWrites(db, 10);
+    },
   },
   { key: 'emmett', name: 'Emmett-postgresql 0.42.0 appendToStream', open: (db) => openEmmettPg(db) },
   { key: 'ledger', name: 'jobledger createJob(draft) on Postgres', open: (db) => openLedgerCommands(db) },
@@ -219,9 +229,7 @@ const measureServer = async (report, config) => {
   try {
     progress(`${SECTION}: server only (pgbench): append_events vs the same rows`);
     db = await freshDatabase('server');
-    const { ledger } = await openLedgerOn(db, 2);
-    right(await ledger.as(alice).createJob({ ...smallestJob, draft: true })(), 'createJob');
-    await closeLedger(ledger);
+    await templateJob(db);
     const seconds = Math.max(1, Math.round(config.durationMs / 1000));
     const floor = await measureServerFloor({ pgbench, db, callers: config.callers, seconds });
     for (const callers of config.callers) {
