@@ -3,18 +3,17 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transitionTable } from '../../../src/domain/transitionTable.js';
-import { compilePackage } from '../../support/compiledPackage.js';
+import { compiledPackage } from '../../support/compiledPackage.js';
 import { oneLineFailure, openStoreOpensSqlite, tempDir } from './cliHarness.js';
 
 // The bin as users run it: compiled JavaScript in a child process.
-const compiled = compilePackage('cli-bin');
+const compiled = compiledPackage;
 const bin = join(compiled.dist, 'adapters', 'cli', 'main.js');
 const dirs = tempDir();
 
 beforeAll(() => compiled.build(), 180_000);
 
 afterAll(() => {
-  compiled.cleanup();
   dirs.cleanup();
 });
 

@@ -7,20 +7,19 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/adapters/openStore.js';
 import { createJobLedger } from '../../../src/app/createJobLedger.js';
-import { compilePackage } from '../../support/compiledPackage.js';
+import { compiledPackage } from '../../support/compiledPackage.js';
 
 // better-sqlite3 is synchronous, so crashes and claim races only show across processes (DESIGN section 8).
 // The children run the compiled package, as users do.
-const compiled = compilePackage('sqlite-processes');
+const compiled = compiledPackage;
 const dir = mkdtempSync(join(tmpdir(), 'jobledger-processes-'));
 let entry: string;
 
-beforeAll(() => {
-  compiled.build();
+beforeAll(async () => {
+  await compiled.build();
   entry = pathToFileURL(join(compiled.dist, 'index.js')).href;
 }, 180_000);
 afterAll(() => {
-  compiled.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 
