@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transitionTable } from '../../../src/domain/transitionTable.js';
 import { compiledPackage } from '../../support/compiledPackage.js';
-import { oneLineFailure, openStoreOpensSqlite, tempDir } from './cliHarness.js';
+import { oneLineFailure, tempDir } from './cliHarness.js';
 
 // The bin as users run it: compiled JavaScript in a child process.
 const compiled = compiledPackage;
@@ -67,8 +67,7 @@ describe('the jobledger bin', () => {
     expect(demo.stdout).toMatch(/events written [\d ]+ in/);
   });
 
-  // Skipped (and counted as skipped) until openStore opens sqlite: URLs; in-process tests cover SQLite meanwhile.
-  it.runIf(openStoreOpensSqlite)('demo, jobs, history, verify and copy on SQLite files', () => {
+  it('demo, jobs, history, verify and copy on SQLite files', () => {
     const cwd = dirs.path('sqlite');
     mkdirSync(cwd);
     expect(run(['demo', '--jobs', '30'], { cwd }).code).toBe(0);
