@@ -47,9 +47,7 @@ describePg('pollJob across instances', () => {
         expect(claimed.id).toBe(job.id);
         right(await agentOnB.updateStatus(job.id, { status: 'Running' })());
 
-        const [{ now: since }] = (await sql<{ now: Date }>('SELECT clock_timestamp() AS now')) as [
-          { now: Date },
-        ];
+        const since = (await sql<{ now: Date }>('SELECT clock_timestamp() AS now'))[0]!.now;
         const polled = aliceOnA.pollJob(job.id, { timeoutMs: pollIntervalMs / 3 })();
         await waitFor(
           `round ${round}: A's subscriber has read and waits`,
