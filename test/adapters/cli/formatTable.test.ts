@@ -17,4 +17,15 @@ describe('formatTable', () => {
     const text = formatTable([{ header: 'message', maxWidth: 10 }], [['line one\nline two is long']]);
     expect(text).toBe('message\nline one …\n');
   });
+
+  it('measures wide characters in terminal columns, so the columns stay aligned', () => {
+    const text = formatTable(
+      [{ header: 'name' }, { header: 'n', align: 'right' }],
+      [
+        ['日本語', '1'],
+        ['abc', '22'],
+      ],
+    );
+    expect(text).toBe('name     n\n日本語   1\nabc     22\n');
+  });
 });
