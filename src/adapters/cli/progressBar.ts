@@ -1,4 +1,8 @@
+import cliProgress from 'cli-progress';
 import type { CliOutput } from './CliIo.js';
+
+// cli-progress is CommonJS without named exports Node can see: take them from its default export.
+const { Format, SingleBar } = cliProgress;
 
 /** Shows how far a long command got. */
 export interface ProgressBar {
@@ -13,16 +17,11 @@ export interface ProgressBarOptions {
   readonly label: string;
   /** What `done` counts: "jobs", "events". */
   readonly unit: string;
-  /** The expected end; without it the bar shows a count and a spinner. */
+  /** The expected end; without it the bar shows a count and the time so far. */
   readonly total?: number;
-  /** Milliseconds, monotonic (default `performance.now`). */
+  /** Milliseconds, monotonic (default `performance.now`); paces the plain lines written where there is no terminal. */
   readonly now?: () => number;
 }
-
-const barWidth = 24;
-const redrawEveryMs = 80;
-const plainLineEveryMs = 10_000;
-const spinner = ['|', '/', '-', '\\'];
 
 /** `1234567` -> `1 234 567`: counts stay readable without a locale. */
 export const formatCount = (n: number): string =>
@@ -30,73 +29,99 @@ export const formatCount = (n: number): string =>
     .toString()
     .replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 
+const plainLineEveryMs = 10_000;
+
 /**
- * A progress bar on `out`. On a terminal it redraws one line in place (at most ~12 times a second); anywhere
- * else (a log file, CI) it prints a plain line at every quarter of the total, or every 10 s without a total,
- * so logs stay short.
+ * A bar that redraws one line in place, drawn by cli-progress (at most 12 times a second, cut to the terminal's
+ * width, cleared at the end): `demo [######------------------]  25% 2/8 jobs  eta 3s  <detail>`, or without a
+ * total `replay 12 000 events  4s  <detail>`. Updates after `finish` draw it again (a worker prints a line
+ * between them).
+ */
+const terminalBar = (out: CliOutput, { label, unit, total }: ProgressBarOptions): ProgressBar => {
+  const known = total !== undefined && total > 0;
+  const bar = new SingleBar({
+    stream: out as unknown as NodeJS.WritableStream,
+    format: known
+      ? '{label} [{bar}] {percentage}% {value}/{total} {unit}  eta {eta_formatted}{detail}'
+      : '{label} {value} {unit}  {duration_formatted}{detail}',
+    formatValue: (value, _options, type) =>
+      type === 'value' || type === 'total'
+        ? formatCount(Number(value))
+        : type === 'percentage'
+          ? String(value).padStart(3)
+          : String(value),
+    // The estimate is a word ('NULL', 'INF') until two updates are far enough apart to give a rate.
+    formatTime: (time, options, roundTo) =>
+      typeof time === 'number' ? Format.TimeFormat(time, options, roundTo) : '?',
+    barsize: 24,
+    barCompleteChar: '#',
+    barIncompleteChar: '-',
+    fps: 12,
+    etaBuffer: 50,
+    clearOnComplete: true,
+    // Never leave a terminal changed when the process is killed mid-bar: no hidden cursor, no disabled
+    // line wrapping (the line is cut to the width instead), and no SIGINT handler of the bar's own.
+    hideCursor: false,
+    linewrap: true,
+    gracefulExit: false,
+  });
+  let running = false;
+  return {
+    update(done, detail) {
+      const payload = { label, unit, detail: detail === undefined || detail === '' ? '' : `  ${detail}` };
+      if (running) {
+        bar.update(done, payload);
+        return;
+      }
+      bar.start(known ? total : 0, done, payload);
+      running = true;
+    },
+    finish() {
+      if (running) bar.stop();
+      running = false;
+    },
+  };
+};
+
+/**
+ * Plain lines for a log file or CI, where a redrawn line would be noise: one at every quarter of the total, or
+ * without a total one every 10 s (the first after a full interval, so short runs print only their summary).
+ */
+const logLines = (out: CliOutput, { label, unit, total, now: clock }: ProgressBarOptions): ProgressBar => {
+  const now = clock ?? (() => performance.now());
+  let lastLine = Number.NEGATIVE_INFINITY;
+  let lastQuarter = 0;
+  const tail = (detail: string | undefined) => (detail === undefined || detail === '' ? '' : `  ${detail}`);
+  return {
+    update(done, detail) {
+      if (total !== undefined && total > 0) {
+        const quarter = Math.floor((Math.min(done, total) / total) * 4);
+        if (quarter <= lastQuarter) return;
+        lastQuarter = quarter;
+        const percent = Math.floor(Math.min(1, Math.max(0, done / total)) * 100);
+        out.write(
+          `${label}: ${percent}% ${formatCount(done)}/${formatCount(total)} ${unit}${tail(detail)}\n`,
+        );
+        return;
+      }
+      const t = now();
+      if (lastLine === Number.NEGATIVE_INFINITY) lastLine = t;
+      if (t - lastLine < plainLineEveryMs) return;
+      lastLine = t;
+      out.write(`${label} ${formatCount(done)} ${unit}${tail(detail)}\n`);
+    },
+    finish() {},
+  };
+};
+
+/**
+ * A progress bar on `out`: on a terminal cli-progress redraws one line in place; anywhere else (a log file,
+ * CI) plain lines, at every quarter of the total or every 10 s without one, so logs stay short.
  *
  * @example
  * const bar = progressBar(process.stderr, { label: 'demo', unit: 'jobs', total: 200 });
  * bar.update(50, '1 200 events/s');
  * bar.finish();
  */
-export const progressBar = (out: CliOutput, options: ProgressBarOptions): ProgressBar => {
-  const { label, unit, total } = options;
-  const now = options.now ?? (() => performance.now());
-  const tty = out.isTTY === true;
-  let lastDraw = Number.NEGATIVE_INFINITY;
-  let lastQuarter = 0;
-  let frames = 0;
-  let drawn = false;
-
-  const line = (done: number, detail: string | undefined): string => {
-    const tail = detail === undefined || detail === '' ? '' : `  ${detail}`;
-    if (total === undefined || total <= 0) {
-      return `${label} ${tty ? `${spinner[frames++ % spinner.length]} ` : ''}${formatCount(done)} ${unit}${tail}`;
-    }
-    const fraction = Math.min(1, Math.max(0, done / total));
-    const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
-    const counts = `${formatCount(done)}/${formatCount(total)} ${unit}`;
-    if (!tty) return `${label}: ${percent.trim()} ${counts}${tail}`;
-    const filled = Math.round(fraction * barWidth);
-    return `${label} [${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${percent} ${counts}${tail}`;
-  };
-
-  const fit = (text: string): string => {
-    const columns = out.columns;
-    return columns !== undefined && columns > 10 && text.length >= columns
-      ? text.slice(0, columns - 1)
-      : text;
-  };
-
-  return {
-    update(done, detail) {
-      const t = now();
-      if (tty) {
-        if (t - lastDraw < redrawEveryMs && !(total !== undefined && done >= total)) return;
-        lastDraw = t;
-        out.write(`\r\x1b[2K${fit(line(done, detail))}`);
-        drawn = true;
-        return;
-      }
-      if (total !== undefined && total > 0) {
-        const quarter = Math.floor((Math.min(done, total) / total) * 4);
-        if (quarter <= lastQuarter) return;
-        lastQuarter = quarter;
-      } else {
-        if (t - lastDraw < plainLineEveryMs) return;
-        if (lastDraw === Number.NEGATIVE_INFINITY) {
-          // The first plain line waits a full interval: short runs print nothing but their summary.
-          lastDraw = t;
-          return;
-        }
-      }
-      lastDraw = t;
-      out.write(`${line(done, detail)}\n`);
-    },
-    finish() {
-      if (tty && drawn) out.write('\r\x1b[2K');
-      drawn = false;
-    },
-  };
-};
+export const progressBar = (out: CliOutput, options: ProgressBarOptions): ProgressBar =>
+  out.isTTY === true ? terminalBar(out, options) : logLines(out, options);

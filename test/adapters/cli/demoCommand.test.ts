@@ -82,8 +82,8 @@ describe('jobledger demo', () => {
   it('draws a bar in place when stderr is a terminal', async () => {
     const h = memoryHarness({ tty: true });
     await demoCommand(['--jobs', '40', '--store', 'memory:'], h.io);
-    expect(h.stderr()).toContain('\r\x1b[2Kdemo [');
-    expect(h.stderr().endsWith('\r\x1b[2K')).toBe(true);
+    expect(h.stderr()).toContain('\x1b[1Gdemo [');
+    expect(h.stderr().endsWith('\x1b[1G\x1b[2K')).toBe(true);
   });
 
   it('creates a SQLite store that the read commands then open', async () => {

@@ -1,25 +1,67 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatCount, progressBar } from '../../../src/adapters/cli/progressBar.js';
 
-const output = (isTTY: boolean) => {
+const output = (isTTY: boolean, columns?: number) => {
   let text = '';
-  return { out: { isTTY, write: (t: string) => (text += t) }, text: () => text };
+  return { out: { isTTY, columns, write: (t: string) => (text += t) }, text: () => text };
 };
 
 describe('progressBar', () => {
-  it('on a terminal redraws one line in place and clears it at the end', () => {
-    let t = 0;
+  it('on a terminal redraws one line in place (cli-progress) and clears it at the end', () => {
+    vi.useFakeTimers();
+    try {
+      const o = output(true);
+      const bar = progressBar(o.out, { label: 'demo', unit: 'jobs', total: 8 });
+      bar.update(2, '10 events/s');
+      vi.advanceTimersByTime(1000);
+      bar.update(4);
+      vi.advanceTimersByTime(1000);
+      bar.finish();
+      // Save the cursor; each frame goes to column 1 and clears what is right of it; at the end the line is
+      // cleared. The estimate needs two updates: 2 jobs in 1 s leave 4 jobs, 2 s.
+      expect(o.text()).toBe(
+        '\x1b7' +
+          '\x1b[1Gdemo [######------------------]  25% 2/8 jobs  eta ?  10 events/s\x1b[0K' +
+          '\x1b[1Gdemo [############------------]  50% 4/8 jobs  eta 2s\x1b[0K' +
+          '\x1b8\x1b[1G\x1b[2K',
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('on a terminal without a total shows the count and the time so far, cut to the width', () => {
+    vi.useFakeTimers();
+    try {
+      const o = output(true, 30);
+      const bar = progressBar(o.out, { label: 'replay', unit: 'events' });
+      bar.update(1234, '99 events/s and more');
+      vi.advanceTimersByTime(2000);
+      bar.finish();
+      expect(o.text()).toContain('\x1b[1Greplay 1 234 events  0s  99 ev\x1b[0K');
+      expect(o.text()).toContain('\x1b[1Greplay 1 234 events  2s  99 ev\x1b[0K');
+      expect(o.text().endsWith('\x1b8\x1b[1G\x1b[2K')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('draws again after finish, for a command that prints lines between updates', () => {
     const o = output(true);
-    const bar = progressBar(o.out, { label: 'demo', unit: 'jobs', total: 8, now: () => t });
-    bar.update(2, '10 events/s');
-    t += 1000;
-    bar.update(4);
+    const bar = progressBar(o.out, { label: 'work', unit: 'jobs done' });
+    bar.update(1);
     bar.finish();
-    expect(o.text()).toBe(
-      '\r\x1b[2Kdemo [######------------------]  25% 2/8 jobs  10 events/s' +
-        '\r\x1b[2Kdemo [############------------]  50% 4/8 jobs' +
-        '\r\x1b[2K',
-    );
+    bar.update(2);
+    bar.finish();
+    const frames = o
+      .text()
+      .split('\x1b[1G')
+      .filter((frame) => frame.startsWith('work'));
+    expect(frames.map((frame) => /^work \d jobs done/.exec(frame)?.[0])).toEqual([
+      'work 1 jobs done',
+      'work 2 jobs done',
+    ]);
+    expect(o.text().endsWith('\x1b[2K')).toBe(true);
   });
 
   it('elsewhere prints a plain line per quarter only, and nothing to clear', () => {
