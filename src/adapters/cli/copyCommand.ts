@@ -47,19 +47,21 @@ const conflictFailure = (
 export const copyCommand = defineCommand({
   command: 'copy',
   summary: 'copy the whole event log to another store, hashes intact, and verify the copy',
-  usage: `Usage: jobledger copy --from URL --to URL
+  description: `Copies every event of the store at --from into the store at --to (normally a new, empty one), keeping event ids, times, actors and data, so every hash comes out identical. Then verifies the target and checks that the last hash of every stream equals the source's. A repeated or partial copy stops with an error instead of duplicating events.
 
-Copies every event of the store at --from into the store at --to (normally a new, empty one), keeping event
-ids, times, actors and data, so every hash comes out identical. Then verifies the target and checks that the
-last hash of every stream equals the source's. A repeated or partial copy stops with an error instead of
-duplicating events.
-  --from URL   the source store, e.g. sqlite:./jobledger.db
-  --to URL     the target store, e.g. sqlite:./copy.db (created when missing)
-
-A large log copies several times faster into sqlite:./copy.db?synchronous=normal; should the machine crash
-during the copy, delete the target and copy again.
-`,
-  options: { from: { type: 'string' }, to: { type: 'string' } },
+A large log copies several times faster into sqlite:./copy.db?synchronous=normal; should the machine crash during the copy, delete the target and copy again.`,
+  options: {
+    from: {
+      type: 'string',
+      value: 'URL',
+      description: 'the source store, e.g. sqlite:./jobledger.db (required)',
+    },
+    to: {
+      type: 'string',
+      value: 'URL',
+      description: 'the target store, e.g. sqlite:./copy.db (required; created when missing)',
+    },
+  },
   run: async ({ values }, io) => {
     const { from, to } = values;
     if (from === undefined || to === undefined) {

@@ -7,7 +7,7 @@ import { defineCommand } from './defineCommand.js';
 import { formatTable } from './formatTable.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
 import { offsetClock } from './offsetClock.js';
-import { storeUrlOf, withLedger } from './openCommandStore.js';
+import { storeOption, storeUrlOf, withLedger } from './openCommandStore.js';
 import { integerOption } from './parseArgs.js';
 import { formatCount, progressBar } from './progressBar.js';
 import { formatRate, formatSeconds } from './rate.js';
@@ -24,23 +24,17 @@ const leaseMs = 60_000;
 export const demoCommand = defineCommand({
   command: 'demo',
   summary: 'simulate users and agents working through jobs, then summarize',
-  usage: `Usage: jobledger demo [--jobs N] [--agents K] [--seed S] [--store URL]
-
-Fills the store with realistic traffic, in this process: users create jobs (some as drafts), K agents claim
-them concurrently and validate, run, upload, complete or fail them; some agents crash holding a job, whose
-lease then expires (the clock skips ahead instead of waiting) and the job goes back to Pending or to Unknown;
-finally some jobs get comments and some are archived. Prints a summary: jobs per status, events written,
-events/s. Creates the store when it does not exist; adds to it when it does.
-  --jobs N      jobs to create, 1 to 1 000 000 (default 200)
-  --agents K    concurrent agents, 1 to 1 000 (default 4)
-  --seed S      the random seed: the same seed makes the same choices (default 1)
-  --store URL   the store (default: JOBLEDGER_STORE, else sqlite:./jobledger.db)
-`,
+  description:
+    'Fills the store with realistic traffic, in this process: users create jobs (some as drafts), K agents claim them concurrently and validate, run, upload, complete or fail them; some agents crash holding a job, whose lease then expires (the clock skips ahead instead of waiting) and the job goes back to Pending or to Unknown; finally some jobs get comments and some are archived. Prints a summary: jobs per status, events written, events/s. Creates the store when it does not exist; adds to it when it does.',
   options: {
-    jobs: { type: 'string' },
-    agents: { type: 'string' },
-    seed: { type: 'string' },
-    store: { type: 'string' },
+    jobs: { type: 'string', value: 'N', description: 'jobs to create, 1 to 1 000 000 (default 200)' },
+    agents: { type: 'string', value: 'K', description: 'concurrent agents, 1 to 1 000 (default 4)' },
+    seed: {
+      type: 'string',
+      value: 'S',
+      description: 'the random seed: the same seed makes the same choices (default 1)',
+    },
+    store: storeOption,
   },
   run: async ({ values }, io) => {
     const jobs = integerOption('jobs', values.jobs ?? '200', 1, 1_000_000);

@@ -7,7 +7,7 @@ import { cliFailure, usageFailure } from './cliFailure.js';
 import { defineCommand } from './defineCommand.js';
 import { formatTable } from './formatTable.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
-import { storeUrlOf, withLedger } from './openCommandStore.js';
+import { storeOption, storeUrlOf, withLedger } from './openCommandStore.js';
 
 /** What one event did to the job, for the timeline: the status move (if any) and a short message. */
 export const describeEvent = (event: JobEvent): { status: string; message: string } => {
@@ -91,15 +91,18 @@ const isoTime = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\
 export const historyCommand = defineCommand({
   command: 'history',
   summary: "print a job's audit timeline: every event, who, when, and its hash",
-  usage: `Usage: jobledger history <jobId> [--as-of ISO] [--json] [--store URL]
-
-Prints the audit timeline of one job: version, time, event type, status change, who, message and the first
-12 hex digits of the event's hash (the whole chain is checked by jobledger verify).
-  --as-of ISO   only the events recorded at or before this time, e.g. 2026-03-01T12:00:00Z
-  --json        print the stored events as JSON (with full hashes and metadata)
-  --store URL   the store (default: JOBLEDGER_STORE, else sqlite:./jobledger.db)
-`,
-  options: { 'as-of': { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' } },
+  description:
+    "Prints the audit timeline of one job: version, time, event type, status change, who, message and the first 12 hex digits of the event's hash (the whole chain is checked by jobledger verify).",
+  arguments: '<jobId>',
+  options: {
+    'as-of': {
+      type: 'string',
+      value: 'ISO',
+      description: 'only the events recorded at or before this time, e.g. 2026-03-01T12:00:00Z',
+    },
+    json: { type: 'boolean', description: 'print the stored events as JSON (with full hashes and metadata)' },
+    store: storeOption,
+  },
   maxPositionals: 1,
   run: async ({ values, positionals }, io) => {
     const jobId = positionals[0];

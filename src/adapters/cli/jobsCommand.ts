@@ -5,11 +5,13 @@ import { currentArchiveStatus, currentStatus, type Job } from '../../domain/mode
 import { defineCommand } from './defineCommand.js';
 import { formatTable } from './formatTable.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
-import { storeUrlOf, withLedger } from './openCommandStore.js';
+import { storeOption, storeUrlOf, withLedger } from './openCommandStore.js';
 import { choiceOption, integerOption } from './parseArgs.js';
 
 /** `2026-03-01T12:00:00.000Z` -> `2026-03-01 12:00:00`: the table says the times are UTC once, in its header. */
 export const utcTime = (date: Date): string => date.toISOString().replace('T', ' ').slice(0, 19);
+
+const archiveStatuses = ['active', 'archived', 'all'] as const;
 
 const row = (job: Job): string[] => [
   job.id,
@@ -29,23 +31,27 @@ const row = (job: Job): string[] => [
 export const jobsCommand = defineCommand({
   command: 'jobs',
   summary: 'list jobs as a table, or as the PageJob wire JSON',
-  usage: `Usage: jobledger jobs [--status S] [--page P] [--size N] [--archive-status A] [--json] [--store URL]
-
-Lists the jobs of every tenant (as the system principal), newest first.
-  --status S           only jobs in status S: ${jobStatusNames.join(', ')}
-  --page P             the page, from 1 (default 1)
-  --size N             jobs per page, 1 to 100 (default 10)
-  --archive-status A   active (default), archived or all
-  --json               print the page as the PageJob wire JSON (snake_case), for programs
-  --store URL          the store (default: JOBLEDGER_STORE, else sqlite:./jobledger.db)
-`,
+  description: 'Lists the jobs of every tenant (as the system principal), newest first.',
   options: {
-    status: { type: 'string' },
-    page: { type: 'string' },
-    size: { type: 'string' },
-    'archive-status': { type: 'string' },
-    json: { type: 'boolean' },
-    store: { type: 'string' },
+    status: {
+      type: 'string',
+      value: 'S',
+      choices: jobStatusNames,
+      description: `only jobs in status S: ${jobStatusNames.join(', ')}`,
+    },
+    page: { type: 'string', value: 'P', description: 'the page, from 1 (default 1)' },
+    size: { type: 'string', value: 'N', description: 'jobs per page, 1 to 100 (default 10)' },
+    'archive-status': {
+      type: 'string',
+      value: 'A',
+      choices: archiveStatuses,
+      description: 'active (default), archived or all',
+    },
+    json: {
+      type: 'boolean',
+      description: 'print the page as the PageJob wire JSON (snake_case), for programs',
+    },
+    store: storeOption,
   },
   run: async ({ values }, io) => {
     const status =
@@ -57,11 +63,11 @@ Lists the jobs of every tenant (as the system principal), newest first.
     if (E.isLeft(page)) return page.left;
     const size = integerOption('size', values.size ?? '10', 1, 100);
     if (E.isLeft(size)) return size.left;
-    const archiveStatus = choiceOption('archive-status', values['archive-status'] ?? 'active', [
-      'active',
-      'archived',
-      'all',
-    ] as const);
+    const archiveStatus = choiceOption(
+      'archive-status',
+      values['archive-status'] ?? 'active',
+      archiveStatuses,
+    );
     if (E.isLeft(archiveStatus)) return archiveStatus.left;
     const url = storeUrlOf(values.store, io);
     return withLedger(url, io, { mustExist: true }, async (ledger) => {

@@ -19,6 +19,8 @@ export const machineAsMermaid = (table: TransitionTable, initial: string): strin
   return `${lines.join('\n')}\n`;
 };
 
+const machineFormats = ['mermaid', 'json'] as const;
+
 const initialStatus = (): string => {
   const initial = jobMachine.config.initial;
   return typeof initial === 'string' ? initial : jobStatusNames[0]!;
@@ -28,15 +30,18 @@ const initialStatus = (): string => {
 export const machineCommand = defineCommand({
   command: 'machine',
   summary: 'print the job status machine (Mermaid diagram or JSON)',
-  usage: `Usage: jobledger machine [--format mermaid|json]
-
-Prints the job status machine, derived from the machine the ledger enforces.
-  --format mermaid   a Mermaid stateDiagram-v2 (default); paste it into Markdown between \`\`\`mermaid fences
-  --format json      the transition table: { "<from>": ["<to>", ...], ... }
-`,
-  options: { format: { type: 'string' } },
+  description:
+    'Prints the job status machine, derived from the machine the ledger enforces: as a Mermaid stateDiagram-v2 to paste into Markdown between ```mermaid fences, or as the transition table in JSON, { "<from>": ["<to>", ...], ... }.',
+  options: {
+    format: {
+      type: 'string',
+      value: 'F',
+      choices: machineFormats,
+      description: 'mermaid (default) or json',
+    },
+  },
   run: async ({ values }, io) => {
-    const format = choiceOption('format', values.format ?? 'mermaid', ['mermaid', 'json'] as const);
+    const format = choiceOption('format', values.format ?? 'mermaid', machineFormats);
     if (E.isLeft(format)) return format.left;
     io.stdout.write(
       format.right === 'json'

@@ -7,6 +7,7 @@ import { parseSqliteUrl } from '../sqlite/sqliteUrl.js';
 import { cliFailure, type CliFailure } from './cliFailure.js';
 import type { CliIo } from './CliIo.js';
 import type { CommandOutcome } from './defineCommand.js';
+import type { OptionSpec } from './parseArgs.js';
 
 /** The store a command uses when neither `--store` nor `JOBLEDGER_STORE` names one. */
 export const defaultStoreUrl = 'sqlite:./jobledger.db';
@@ -127,3 +128,10 @@ export const withLedger = async (
   }
   return outcome;
 };
+
+/** The `--store URL` option of the commands that open one store. */
+export const storeOption = {
+  type: 'string',
+  value: 'URL',
+  description: `the store (default: JOBLEDGER_STORE, else ${defaultStoreUrl})`,
+} as const satisfies OptionSpec;

@@ -1,30 +1,48 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { usageFailure, type CliFailure } from './cliFailure.js';
+import { parseCommandLine } from './commandLine.js';
 
-/** One `--name` option: a flag (`boolean`) or an option with a value (`string`, given as `--name v` or `--name=v`). */
+/**
+ * One `--name` option: a flag (`boolean`) or an option with a value (`string`, given as `--name v` or
+ * `--name=v`; a value never starts with `--`, so `--size --json` is a missing value, not the value "--json").
+ * `multiple` value options may be given more than once (`--function a --function b`); any other option given
+ * twice is refused.
+ */
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  /** What the option does, for the generated help (`jobledger <command> --help`) and zsh completion. */
+  readonly description?: string;
+  /** The value's name in the help: `--size <N>` (default `value`). */
+  readonly value?: string;
+  /** The values the shell completion offers (`--format` → mermaid, json). The command still checks the value. */
+  readonly choices?: readonly string[];
 }
 
 /** The options a command accepts, by name (without the leading `--`). */
 export type OptionsSpec = Readonly<Record<string, OptionSpec>>;
 
-/** The values found for a spec: strings for value options, `true` for flags that were given. */
+/** The values found for a spec: strings for value options (arrays for `multiple`), `true` for flags given. */
 export type OptionValues<S extends OptionsSpec> = {
-  readonly [K in keyof S]?: S[K]['type'] extends 'boolean' ? true : string;
+  readonly [K in keyof S]?: S[K]['type'] extends 'boolean'
+    ? true
+    : S[K]['multiple'] extends true
+      ? readonly string[]
+      : string;
 };
 
 /** A parsed command line. */
 export interface ParsedArgs<S extends OptionsSpec> {
   readonly values: OptionValues<S>;
+  /** The arguments that are not options, in order; everything after `--` is one. */
   readonly positionals: readonly string[];
   /** `--help` or `-h` was given: print the usage and do nothing else. */
   readonly help: boolean;
 }
 
 /**
- * Parses the arguments after the command name. Everything not in `spec` is refused with a message that names
- * the option and says where the options are listed; `--` ends the options.
+ * Parses the arguments after the command name (with commander, as the bin does). Everything not in `spec` is
+ * refused with a message that names the option and says where the options are listed; `--` ends the options.
  *
  * @example
  * parseArgs(['--size', '20', '--json'], { size: { type: 'string' }, json: { type: 'boolean' } }, 'jobs', 0);
@@ -36,54 +54,13 @@ export const parseArgs = <S extends OptionsSpec>(
   command: string,
   maxPositionals: number,
 ): E.Either<CliFailure, ParsedArgs<S>> => {
-  const seeHelp = `run jobledger ${command} --help for its options`;
-  const values: Record<string, string | true> = {};
-  const positionals: string[] = [];
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      positionals.push(...args.slice(i + 1));
-      break;
-    }
-    if (arg === '--help' || arg === '-h') {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
-      continue;
-    }
-    if (!arg.startsWith('--')) return E.left(usageFailure(`unknown option ${arg} for ${command}`, seeHelp));
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const option = Object.hasOwn(spec, name) ? spec[name] : undefined;
-    if (option === undefined) return E.left(usageFailure(`unknown option --${name} for ${command}`, seeHelp));
-    if (Object.hasOwn(values, name))
-      return E.left(usageFailure(`--${name} was given twice`, `give it once (${seeHelp})`));
-    if (option.type === 'boolean') {
-      if (eq !== -1)
-        return E.left(usageFailure(`--${name} is a flag and takes no value`, `write just --${name}`));
-      values[name] = true;
-      continue;
-    }
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (i + 1 < args.length && !args[i + 1]!.startsWith('--')) value = args[++i];
-    if (value === undefined || value === '')
-      return E.left(usageFailure(`--${name} needs a value`, `write --${name} <value> (${seeHelp})`));
-    values[name] = value;
-  }
-  if (!help && positionals.length > maxPositionals) {
-    const extra = positionals[maxPositionals]!;
-    return E.left(
-      usageFailure(
-        `unexpected argument ${JSON.stringify(extra)} for ${command}`,
-        maxPositionals === 0 ? `${command} takes only options; ${seeHelp}` : seeHelp,
-      ),
-    );
-  }
-  return E.right({ values: values as OptionValues<S>, positionals, help });
+  const line = parseCommandLine(
+    [{ command, summary: command, options: spec, maxPositionals }],
+    [command, ...args],
+  );
+  if (line._tag === 'CliFailure') return E.left(line);
+  if (line._tag === 'Print') return E.right({ values: {}, positionals: [], help: true });
+  return E.right(line.parsed as ParsedArgs<S>);
 };
 
 /**

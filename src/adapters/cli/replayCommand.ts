@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { clockOf } from './CliIo.js';
 import { defineCommand } from './defineCommand.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
-import { storeUrlOf, withLedger } from './openCommandStore.js';
+import { storeOption, storeUrlOf, withLedger } from './openCommandStore.js';
 import { formatCount, progressBar } from './progressBar.js';
 import { formatRate, formatSeconds } from './rate.js';
 
@@ -10,13 +10,9 @@ import { formatRate, formatSeconds } from './rate.js';
 export const replayCommand = defineCommand({
   command: 'replay',
   summary: 'rebuild every projection (job rows, histories, access) from the event log',
-  usage: `Usage: jobledger replay [--store URL]
-
-Throws the projections away and rebuilds them from the event log, with a progress bar on stderr, then prints
-how many events were replayed and how fast. An interrupted replay resumes where it stopped.
-  --store URL   the store (default: JOBLEDGER_STORE, else sqlite:./jobledger.db)
-`,
-  options: { store: { type: 'string' } },
+  description:
+    'Throws the projections away and rebuilds them from the event log, with a progress bar on stderr, then prints how many events were replayed and how fast. An interrupted replay resumes where it stopped.',
+  options: { store: storeOption },
   run: async ({ values }, io) => {
     const url = storeUrlOf(values.store, io);
     const clock = clockOf(io);

@@ -8,7 +8,7 @@ import { clockOf } from './CliIo.js';
 import { defineCommand } from './defineCommand.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
 import { offsetClock } from './offsetClock.js';
-import { storeUrlOf, withLedger } from './openCommandStore.js';
+import { storeOption, storeUrlOf, withLedger } from './openCommandStore.js';
 import { integerOption } from './parseArgs.js';
 import { simulateJobTraffic } from './simulateJobTraffic.js';
 
@@ -24,25 +24,22 @@ const leaseMs = 60_000;
 export const serveCommand = defineCommand({
   command: 'serve',
   summary: 'serve the ledger over HTTP, with the audit timeline page',
-  usage: `Usage: jobledger serve [--port P] [--host H] [--tokens FILE] [--demo] [--store URL]
-
-Serves the ledger API (JSON, the SDK's snake_case shapes) and the audit page at http://H:P/, the OpenAPI
-document at /openapi.json and its docs page at /docs. Stops on SIGTERM or SIGINT after in-flight requests.
-  --port P        the port, 0 for any free one (default 8080)
-  --host H        the address to listen on (default 127.0.0.1)
-  --tokens FILE   bearer tokens: a JSON object token -> principal, e.g.
-                  {"s3cret-token": {"kind": "user", "id": "u-1", "tenantId": "t1", "roles": ["administrator"]}}
-                  (default: JOBLEDGER_TOKENS_FILE; without either, one administrator token of tenant t-demo is
-                  made up for this run and printed in the page URL)
-  --demo          when the store has no jobs, first fill it with 30 simulated jobs of tenant t-demo
-  --store URL     the store (default: JOBLEDGER_STORE, else sqlite:./jobledger.db)
-`,
+  description:
+    "Serves the ledger API (JSON, the SDK's snake_case shapes) and the audit page at http://H:P/, the OpenAPI document at /openapi.json and its docs page at /docs. Stops on SIGTERM or SIGINT after in-flight requests.",
   options: {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    tokens: { type: 'string' },
-    demo: { type: 'boolean' },
-    store: { type: 'string' },
+    port: { type: 'string', value: 'P', description: 'the port, 0 for any free one (default 8080)' },
+    host: { type: 'string', value: 'H', description: 'the address to listen on (default 127.0.0.1)' },
+    tokens: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        'bearer tokens: a JSON object token -> principal, e.g. {"s3cret-token": {"kind": "user", "id": "u-1", "tenantId": "t1", "roles": ["administrator"]}} (default: JOBLEDGER_TOKENS_FILE; without either, one administrator token of tenant t-demo is made up for this run and printed in the page URL)',
+    },
+    demo: {
+      type: 'boolean',
+      description: 'when the store has no jobs, first fill it with 30 simulated jobs of tenant t-demo',
+    },
+    store: storeOption,
   },
   run: async ({ values }, io) => {
     const port = integerOption('port', values.port ?? '8080', 0, 65_535);

@@ -5,7 +5,7 @@ import { clockOf, type CliIo } from './CliIo.js';
 import { defineCommand } from './defineCommand.js';
 import { formatTable } from './formatTable.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
-import { storeUrlOf, withLedger } from './openCommandStore.js';
+import { storeOption, storeUrlOf, withLedger } from './openCommandStore.js';
 import { formatCount, progressBar } from './progressBar.js';
 import { formatRate, formatSeconds } from './rate.js';
 
@@ -31,14 +31,9 @@ const plural = (n: number, one: string, many = `${one}s`): string =>
 export const verifyCommand = defineCommand({
   command: 'verify',
   summary: 'check every hash and re-run every job stream through the status machine',
-  usage: `Usage: jobledger verify [--store URL]
-
-Reads the whole event log once: recomputes every event's hash and the chain of each stream, checks that
-versions have no gaps, that every event decodes, and that every status change is an edge of the status
-machine. Prints OK with the counts (exit 0), or each problem with its stream and version (exit 1).
-  --store URL   the store (default: JOBLEDGER_STORE, else sqlite:./jobledger.db)
-`,
-  options: { store: { type: 'string' } },
+  description:
+    "Reads the whole event log once: recomputes every event's hash and the chain of each stream, checks that versions have no gaps, that every event decodes, and that every status change is an edge of the status machine. Prints OK with the counts (exit 0), or each problem with its stream and version (exit 1).",
+  options: { store: storeOption },
   run: async ({ values }, io) => {
     const url = storeUrlOf(values.store, io);
     const clock = clockOf(io);

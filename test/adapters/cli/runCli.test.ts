@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commands, runCli } from '../../../src/adapters/cli/runCli.js';
 import { verifyCommand } from '../../../src/adapters/cli/verifyCommand.js';
@@ -42,10 +43,37 @@ describe('jobledger (the dispatcher)', () => {
     expect(g.stderr()).toContain('--store must come after a command');
   });
 
-  it('prints the package version', async () => {
+  it('prints the package version for --version and -v', async () => {
+    const { version } = JSON.parse(
+      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+    ) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-v']) {
+      const h = harness();
+      expect(await runCli([flag], h.io)).toBe(0);
+      expect(h.stdout()).toBe(`${version}\n`);
+    }
+  });
+
+  it('suggests the closest option of a command, and names an unknown help topic, exit 2', async () => {
     const h = harness();
-    expect(await runCli(['--version'], h.io)).toBe(0);
-    expect(h.stdout()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(await runCli(['jobs', '--stauts', 'Failed'], h.io)).toBe(2);
+    expect(h.stderr()).toBe(
+      'jobledger: unknown option --stauts for jobs; run jobledger jobs --help for its options (did you mean --status?)\n',
+    );
+    const g = harness();
+    expect(await runCli(['help', 'jbos'], g.io)).toBe(2);
+    expect(g.stderr()).toBe('jobledger: no command jbos; run jobledger --help for the commands\n');
+  });
+
+  it('help without a topic prints the usage on stdout, exit 0', async () => {
+    const h = harness();
+    const g = harness();
+    expect(await runCli(['help'], h.io)).toBe(0);
+    expect(await runCli(['--help'], g.io)).toBe(0);
+    expect(h.stdout()).toBe(g.stdout());
+    expect(h.stdout()).toMatch(/^Usage: jobledger <command>/);
   });
 });
 
