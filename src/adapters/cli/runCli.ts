@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CliIo } from './CliIo.js';
+import { completionCommand } from './completionCommand.js';
 import { copyCommand } from './copyCommand.js';
 import { runCommandLine, type CliCommand } from './defineCommand.js';
 import { demoCommand } from './demoCommand.js';
@@ -21,6 +22,8 @@ export const commands: readonly CliCommand[] = [
   copyCommand,
   machineCommand,
   serveCommand,
+  // Completes the commands above (read when it runs, so it sees the whole list).
+  completionCommand(() => commands),
 ];
 
 const footer = `The store is --store URL, else the JOBLEDGER_STORE environment variable, else ${defaultStoreUrl}.
