@@ -114,3 +114,14 @@ describe('errors', () => {
     expect(h.stderr()).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('the README', () => {
+  it('shows what the bin prints for a mistyped option, in its command-line section', async () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## The command line'));
+    const [, command, printed] = /```text\n\$ npx jobledger (.+)\n(.+\n)```/.exec(section)!;
+    const h = harness();
+    expect(await runCli(command!.split(' '), h.io)).toBe(2);
+    expect(h.stderr()).toBe(printed);
+  });
+});
