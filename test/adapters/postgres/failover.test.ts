@@ -8,6 +8,7 @@ import { postgresEventStore } from '../../../src/adapters/postgres/postgresEvent
 import { createJobLedger } from '../../../src/app/createJobLedger.js';
 import { isNoJobResponse } from '../../../src/domain/model.js';
 import type { StoredEvent } from '../../../src/domain/storedEvent.js';
+import { childOutput } from '../../support/childOutput.js';
 import { compilePackage } from '../../support/compiledPackage.js';
 import { right } from './results.js';
 import {
@@ -63,17 +64,7 @@ const ledgerProcess = (url: string, p: number, pollJob?: string) => {
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const lines: string[] = [];
-  let partial = '';
-  let stderr = '';
-  proc.stdout.on('data', (chunk: Buffer) => {
-    const parts = (partial + chunk.toString()).split('\n');
-    partial = parts.pop()!;
-    lines.push(...parts);
-  });
-  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { p, proc, lines, exited, stderr: () => stderr };
+  return { p, proc, ...childOutput(proc) };
 };
 type LedgerProcess = ReturnType<typeof ledgerProcess>;
 
