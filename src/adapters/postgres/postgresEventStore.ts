@@ -540,8 +540,9 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
       landed: async () => {
         const s = sent;
         sent = undefined;
-        const row = s === undefined ? undefined : await landedRow(s);
-        return row === undefined ? undefined : E.right(committed(s!, row));
+        if (s === undefined) return undefined;
+        const row = await landedRow(s);
+        return row === undefined ? undefined : E.right(committed(s, row));
       },
     });
   };
