@@ -4,14 +4,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { createJobLedger, currentStatus, openStore } from 'jobledger';
 
-export const postgresFailover = async (
-  url = 'postgres://app@db1:5432,db2:5432/jobs?target_session_attrs=read-write&failover_timeout=30000',
-) => {
+export const postgresFailover = async (url: string) => {
   const ledger = createJobLedger({ store: openStore(url) });
   const alice = ledger.as({ kind: 'user', id: 'u-alice', tenantId: 't1' });
   // During a failover this waits (up to failover_timeout) for the new primary instead of failing; had its
   // connection broken after the command was sent, the store would read the job's events back before answering.
   const created = await alice.createJob({ function: { id: 'fn-1' }, file: { name: 'params.json' } })();
+  if (E.isLeft(created)) throw new Error(created.left.message); // a StoreError: the failover did not finish
   await ledger.close()();
-  return E.map(currentStatus)(created); // Right('Pending')
+  return currentStatus(created.right); // 'Pending'
 };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { quickstart } from '../examples/quickstart.js';
+import { exampleAsShown, readmeCodeUnder } from './support/readmeExample.js';
 
 describe('the README examples run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jobledger-example-'));
@@ -14,5 +15,13 @@ describe('the README examples run', () => {
       _tag: 'Right',
       right: 'Completed',
     });
+  });
+
+  it('quickstart is the code shown in the README', () => {
+    expect(readmeCodeUnder('## In a program')).toBe(
+      exampleAsShown('quickstart.ts', '  return status;', {
+        'openStore(storeUrl)': "openStore('sqlite:./jobledger.db')",
+      }),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, expect, it } from 'vitest';
+import { exampleAsShown, readmeCodeUnder } from '../../support/readmeExample.js';
 import { postgresFailover } from '../../../examples/postgresFailover.js';
 import { describePg, dropSchema, freshSchema, pgUrl } from './pgTestServer.js';
 import { joinPostgresHosts, splitPostgresHosts } from '../../../src/adapters/postgres/postgresHosts.js';
@@ -16,9 +17,15 @@ describePg('the README’s Postgres failover example', () => {
       await postgresFailover(
         `${url}${sep}target_session_attrs=read-write&failover_timeout=5000&schema=${schema}`,
       ),
-    ).toEqual({
-      _tag: 'Right',
-      right: 'Pending',
-    });
+    ).toBe('Pending');
+  });
+
+  it('is the code shown in the README', () => {
+    expect(readmeCodeUnder('### Postgres failover')).toBe(
+      exampleAsShown('postgresFailover.ts', '  return ', {
+        'const ledger =':
+          "const url = 'postgres://app@db1:5432,db2:5432/jobs?target_session_attrs=read-write&failover_timeout=30000';\n  const ledger =",
+      }),
+    );
   });
 });

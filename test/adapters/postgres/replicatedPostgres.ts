@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe, it } from 'vitest';
+import type { OptionalService } from '../../support/optionalService.js';
 
 /**
  * A primary and a streaming standby made from Debian's PostgreSQL server binaries, for the failover tests: data in
@@ -37,26 +37,16 @@ const postgresUser = (): { uid: number; gid: number } | undefined => {
     : undefined;
 };
 const owner = asRoot ? postgresUser() : undefined;
-const unavailable =
-  bin === undefined
-    ? 'no PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) under /usr/lib/postgresql/*/bin or JOBLEDGER_PG_BIN; install them with apt-get install -y postgresql-15'
-    : asRoot && owner === undefined
-      ? 'running as root and there is no postgres user to run the servers as; install postgresql-15 (it creates one)'
-      : undefined;
-
-/** `describe` for tests that need the replicated pair: skipped with one line without the binaries (CI=true: failed). */
-export const describeReplication = (name: string, body: () => void): void => {
-  if (unavailable === undefined) describe(name, body);
-  else if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs the PostgreSQL server binaries', () => {
-        throw new Error(`${unavailable}; CI must have them (see .ci/run)`);
-      });
-    });
-  } else {
-    console.warn(`SKIPPED "${name}": ${unavailable}`);
-    describe.skip(name, body);
-  }
+/** The server binaries, as an optional service: without them the failover tests are skipped (CI: failed). */
+export const postgresServerBinaries: OptionalService = {
+  missing:
+    bin === undefined
+      ? 'no PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) under /usr/lib/postgresql/*/bin'
+      : asRoot && owner === undefined
+        ? 'running as root, and no postgres user to run the servers as'
+        : undefined,
+  toRun:
+    'install them with apt-get install -y postgresql-15 (.ci/run does), or set JOBLEDGER_PG_BIN to their bin directory',
 };
 
 /** Runs one of the server binaries (as `postgres` when we are root); rejects with its output when it fails. */
