@@ -46,4 +46,10 @@ export const isConnectionLoss = (error: unknown): boolean => {
 /** A connection reached a host that cannot take writes (a standby, or a read-only primary). */
 export class NotWritableError extends Error {
   override readonly name = 'NotWritableError';
+  /** What the host is: `a standby (in recovery)` or `read-only`. */
+  readonly state: string;
+  constructor(host: string, state: string, target: string) {
+    super(`${host} is ${state}, not the writable host target_session_attrs=${target} asks for`);
+    this.state = state;
+  }
 }

@@ -50,14 +50,17 @@ export const writableHost = (options: WritableHostOptions): WritableHost => {
   let current = hosts[0]!;
   let round: Promise<PostgresHost | undefined> | undefined;
   let pauseMs = 50;
-  const names = hosts.map(formatPostgresHost).join(', ');
+  // What each host answered in the last round, for the message when no host became writable in time.
+  let answered = hosts.map((h) => `${formatPostgresHost(h)} (not probed yet)`).join(', ');
 
   const check = async (client: pg.ClientBase, host: PostgresHost = current): Promise<void> => {
     const row = (await client.query<{ recovery: boolean; read_only: boolean }>(checkSql)).rows[0]!;
     const usable = target === 'primary' ? !row.recovery : !row.recovery && !row.read_only;
     if (!usable) {
       throw new NotWritableError(
-        `${formatPostgresHost(host)} is ${row.recovery ? 'a standby (in recovery)' : 'read-only'}, not the writable host target_session_attrs=${target} asks for`,
+        formatPostgresHost(host),
+        row.recovery ? 'a standby (in recovery)' : 'read-only',
+        target,
       );
     }
   };
@@ -74,7 +77,7 @@ export const writableHost = (options: WritableHostOptions): WritableHost => {
       await check(client, host);
       return undefined;
     } catch (error) {
-      return reason(error);
+      return error instanceof NotWritableError ? error.state : reason(error);
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -83,6 +86,7 @@ export const writableHost = (options: WritableHostOptions): WritableHost => {
   /** One round: every host probed at once; the first writable one in URL order wins. */
   const probeAll = async (timeoutMs: number): Promise<PostgresHost | undefined> => {
     const answers = await Promise.all(hosts.map((h) => probe(h, timeoutMs)));
+    answered = hosts.map((h, i) => `${formatPostgresHost(h)} (${answers[i] ?? 'writable'})`).join(', ');
     const index = answers.findIndex((answer) => answer === undefined);
     return index === -1 ? undefined : hosts[index];
   };
@@ -96,7 +100,7 @@ export const writableHost = (options: WritableHostOptions): WritableHost => {
         if (signal?.aborted === true) throw new Error(`${description} is closed; open it again`);
         if (left <= 0) {
           throw new Error(
-            `no writable Postgres host among ${names} within the failover timeout (failover_timeout; the connection was lost: ${reason(cause)}): the failover did not finish; check that a standby was promoted, or raise failover_timeout`,
+            `no writable Postgres host within the failover timeout after the connection was lost (${reason(cause)}): the failover did not finish; the hosts answered: ${answered}. Check that a standby was promoted, or raise failover_timeout`,
             { cause },
           );
         }

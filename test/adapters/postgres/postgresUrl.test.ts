@@ -136,7 +136,9 @@ describe('connection loss', () => {
       expect(isConnectionLoss(coded(lost)), lost).toBe(true);
     expect(isConnectionLoss(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isConnectionLoss(new Error('Connection terminated due to connection timeout'))).toBe(true);
-    expect(isConnectionLoss(new NotWritableError('db2:5432 is a standby'))).toBe(true);
+    expect(isConnectionLoss(new NotWritableError('db2:5432', 'a standby (in recovery)', 'read-write'))).toBe(
+      true,
+    );
     for (const final of ['23505', '57014', '40001', '42P01', '22P02'])
       expect(isConnectionLoss(coded(final)), final).toBe(false);
     expect(isConnectionLoss(new Error('syntax error'))).toBe(false);
