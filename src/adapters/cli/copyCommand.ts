@@ -61,9 +61,23 @@ A large log copies several times faster into sqlite:./copy.db?synchronous=normal
       value: 'URL',
       description: 'the target store, e.g. sqlite:./copy.db (required; created when missing)',
     },
+    'batch-bytes': {
+      type: 'string',
+      value: 'N',
+      description:
+        'bytes of events per append at most (default 524288): a KurrentDB target refuses appends over its MaxAppendSize (1 MiB by default)',
+    },
   },
   run: async ({ values }, io) => {
     const { from, to } = values;
+    const batchBytesText = values['batch-bytes'];
+    const batchBytes = batchBytesText === undefined ? undefined : Number(batchBytesText);
+    if (batchBytes !== undefined && !(Number.isSafeInteger(batchBytes) && batchBytes > 0)) {
+      return usageFailure(
+        `--batch-bytes ${batchBytesText} is not a positive number of bytes`,
+        'write e.g. --batch-bytes 262144',
+      );
+    }
     if (from === undefined || to === undefined) {
       return usageFailure(
         `copy needs ${from === undefined ? '--from' : '--to'}`,
@@ -79,6 +93,7 @@ A large log copies several times faster into sqlite:./copy.db?synchronous=normal
         const bar = progressBar(io.stderr, { label: 'copy', unit: 'events' });
         let copiedSoFar = 0;
         const copied = await copyEventLog(source, target.store, {
+          ...(batchBytes !== undefined && { batchBytes }),
           onProgress: (n) => {
             copiedSoFar = n;
             bar.update(n, formatRate(n, clock().getTime() - started, 'events'));

@@ -77,7 +77,12 @@ describe('jobledger completion bash, in bash', () => {
     expect(offers('jobledger', '')).toEqual([...names, '--help', '--version'].sort());
     expect(offers('jobledger', 'jo')).toEqual(['jobs']);
     expect(offers('jobledger', 'jobs', '--st')).toEqual(['--status', '--store']);
-    expect(offers('jobledger', 'copy', '')).toEqual(['--from', '--help', '--to']);
+    for (const { command, definition } of commands) {
+      const options = Object.keys(definition.options).map((name) => `--${name}`);
+      expect(offers('jobledger', command, ''), command).toEqual(
+        [...options, '--help', ...(definition.argumentChoices ?? [])].sort(),
+      );
+    }
     expect(offers('jobledger', 'help', 'ver')).toEqual(['verify']);
     expect(offers('jobledger', 'completion', '')).toEqual(['--help', 'bash', 'zsh']);
   });
