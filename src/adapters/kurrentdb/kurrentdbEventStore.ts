@@ -30,8 +30,12 @@ import {
 } from './kurrentdbPosition.js';
 import { redactKurrentdbUrl } from './kurrentdbUrl.js';
 import { fromKurrentWrongExpectedVersion } from './kurrentdbWrongExpectedVersion.js';
+import { missingPackage } from '../optionalPackage.js';
 import { readableItems, type CancellableReadable } from './subscriptionItems.js';
 import type { SubscriptionItem } from './projectionFeeder.js';
+
+/** The official client, an optional peer dependency of jobledger. */
+export const kurrentClientPackage = '@kurrent/kurrentdb-client';
 
 /** Options of {@link kurrentdbEventStore}. */
 export interface KurrentdbEventStoreOptions {
@@ -70,10 +74,15 @@ export interface KurrentdbEventStore extends EventStore {
   comparePositions(a: string, b: string): number;
 }
 
-// The client (gRPC, protobuf) is a noticeable share of a process's start-up: it is loaded when a KurrentDB store
-// is opened, not by every program that imports jobledger.
-const loadClient = (): typeof Kurrent =>
-  createRequire(import.meta.url)('@kurrent/kurrentdb-client') as typeof Kurrent;
+// The client (gRPC, protobuf, a native bridge: ~30 MB installed) is an optional peer dependency, loaded when a
+// KurrentDB store is opened: programs that never open one neither install it nor pay for loading it.
+const loadClient = (): typeof Kurrent => {
+  try {
+    return createRequire(import.meta.url)(kurrentClientPackage) as typeof Kurrent;
+  } catch (error) {
+    throw missingPackage(kurrentClientPackage, { purpose: 'a kurrentdb:// store' }, error);
+  }
+};
 
 const reason = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
