@@ -102,6 +102,7 @@ document at /openapi.json and its docs page at /docs. Stops on SIGTERM or SIGINT
         ledger,
         tokens,
         logger: { level: logLevel.right, stream: io.stderr },
+        clock: clock.now,
         ...(metrics !== undefined && { metrics: metrics.endpoint }),
       });
       let base: string;

@@ -11,6 +11,7 @@ import { httpErrorOf, internalError } from './httpError.js';
 import type { StoreError } from '../../domain/errors.js';
 import { jobRoutes } from './jobRoutes.js';
 import { metricsRoutes, type MetricsEndpoint } from './metricsRoutes.js';
+import { machineRoute, overviewRoutes } from './overviewRoutes.js';
 import { redactUrl, requestLogger, type RequestLogOptions } from './requestLog.js';
 import { requestTracing } from './requestTracing.js';
 import { docsPolicy, securityHeaders } from './securityHeaders.js';
@@ -36,6 +37,8 @@ export interface HttpServerOptions {
   readonly metrics?: MetricsEndpoint;
   /** Where request spans go (default: the tracer provider registered with `@opentelemetry/api`). */
   readonly tracerProvider?: TracerProvider;
+  /** The ledger's clock, for the minutes of `GET /overview` (default: `() => new Date()`). */
+  readonly clock?: () => Date;
 }
 
 /** A running (or ready to run) HTTP service over a ledger. */
@@ -124,6 +127,7 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
   });
   void app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsPolicy });
   void app.register(pageRoutes);
+  void app.register(machineRoute);
   if (options.metrics !== undefined) void app.register(metricsRoutes(options.metrics));
   void app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(tokens));
@@ -131,6 +135,9 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
     await api.register(agentRoutes(ledger));
     await api.register(waitRoutes(ledger, shutdown.signal));
     await api.register(fileRoutes(ledger));
+    await api.register(
+      overviewRoutes(ledger, { ...(options.clock !== undefined && { clock: options.clock }) }),
+    );
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
