@@ -148,6 +148,9 @@ export {
   type HttpServerOptions,
 } from './adapters/http/createHttpServer.js';
 export { parseTokens, readTokensFile, type TokenPrincipal, type TokenTable } from './adapters/http/tokens.js';
+export type { MetricsEndpoint } from './adapters/http/metricsRoutes.js';
+export type { RequestLogOptions } from './adapters/http/requestLog.js';
+export { openPrometheusMetrics, type PrometheusMetrics } from './adapters/telemetry/prometheusMetrics.js';
 export {
   kurrentdbEventStore,
   type KurrentdbEventStore,
