@@ -21,7 +21,9 @@ const exported = { spans: 0, commandsWithParentStore: 0 };
 
 const openSdk = () => {
   const spans = new InMemorySpanExporter();
-  const tracerProvider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: spans })] });
+  const tracerProvider = new TracerProvider({
+    spanProcessors: [new BatchSpanProcessor({ exporter: spans })],
+  });
   const metrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const meterProvider = new MeterProvider({
     readers: [new PeriodicExportingMetricReader({ exporter: metrics, exportIntervalMillis: 1000 })],

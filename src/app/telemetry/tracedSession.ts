@@ -1,4 +1,4 @@
-import { context, SpanStatusCode, type Attributes } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import * as E from 'fp-ts/lib/Either.js';
 import type { JobError } from '../../domain/errors.js';
 import type { Job } from '../../domain/model.js';
@@ -70,10 +70,13 @@ export const tracedSession = (
         'jobledger.principal.kind': principal.kind,
         ...(jobId !== undefined && { 'jobledger.job.id': jobId }),
       };
-      return tracer.startActiveSpan('jobledger.command', { attributes }, async (span) => {
-        const record: CommandRecord = { retries: 0 };
+      const span = tracer.startSpan('jobledger.command', { attributes });
+      const record: CommandRecord = { retries: 0 };
+      // One context for the call: the span as the active one, and the record the store decorator fills.
+      const active = withCommandRecord(trace.setSpan(context.active(), span), record);
+      return (async () => {
         try {
-          const result = await context.with(withCommandRecord(context.active(), record), call);
+          const result = await context.with(active, call);
           const value = E.isRight(result) ? result.right : undefined;
           const outcome = E.isLeft(result)
             ? result.left._tag
@@ -101,7 +104,7 @@ export const tracedSession = (
         } finally {
           span.end();
         }
-      });
+      })();
     };
 
   const claimed = (job: Job): void => {
