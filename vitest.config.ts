@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // One compiled package per run, for the tests that run it in child processes.
+    globalSetup: ['test/support/compiledPackageRun.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', ['json', { outputFile: '.vitest-result.json' }]],

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { quickstart } from '../examples/quickstart.js';
 import { telemetryExample } from '../examples/telemetry.js';
+import { exampleAsShown, readmeCodeUnder } from './support/readmeExample.js';
 
 describe('the README examples run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jobledger-example-'));
@@ -15,6 +16,14 @@ describe('the README examples run', () => {
       _tag: 'Right',
       right: 'Completed',
     });
+  });
+
+  it('quickstart is the code shown in the README', () => {
+    expect(readmeCodeUnder('## In a program')).toBe(
+      exampleAsShown('quickstart.ts', '  return status;', {
+        'openStore(storeUrl)': "openStore('sqlite:./jobledger.db')",
+      }),
+    );
   });
 
   it('telemetry: the command is a span inside the caller’s, the jobs gauge reads the read model', async () => {

@@ -3,9 +3,13 @@
 //    Emmett appendToStream (one event) vs raw one-row INSERT transactions, and (no target, to tell schema from
 //    code) raw transactions writing the same rows as a createJob;
 //  - jobs/s, 8 agents: jobledger getJobForAgent + Running + Completed (three commands, the full audit history)
-//    vs pg-boss fetch(batchSize 1) + complete.
+//    vs pg-boss fetch(batchSize 1) + complete;
+//  - ms: a pollJob waiting in one instance, from another instance's Completed to the poll's answer (LISTEN/NOTIFY
+//    and a read), vs a raw NOTIFY reaching a LISTENing connection (no target; the latency test 13 took out of
+//    npm test).
 // Every side runs on a database of its own, created for this run and dropped at the end.
-import { progress, runConcurrent } from '../lib/measure.mjs';
+import pg from 'pg';
+import { now, progress, runConcurrent, summarize } from '../lib/measure.mjs';
 import { alice, loadJobledger, need, right, smallestJob } from '../lib/ours.mjs';
 import { findPgbench, measureServerFloor } from '../lib/pgServerFloor.mjs';
 import {
@@ -258,6 +262,101 @@ const measureServer = async (report, config) => {
   }
 };
 
+/** `samples` durations (ms) that `op` answers, in a sequence after two warm-up runs. */
+const sampleSequence = async (samples, op) => {
+  for (let i = 0; i < 2; i++) await op();
+  const out = [];
+  for (let i = 0; i < samples; i++) out.push(await op());
+  return summarize(out);
+};
+
+const latencyDetail = (l, what) =>
+  `p50; p95 ${l.p95.toFixed(1)} ms, max ${l.max.toFixed(1)} ms, ${l.samples} ${what}`;
+
+/**
+ * Cross-instance pollJob: A waits for a job that B's agent completes; the time from B's acknowledged Completed to
+ * A's answer. A keeps one poll open on a job nobody completes, so its subscription runs all along (as in a busy
+ * service) and each poll below is answered by it, never by a first read that already sees the end. The floor: a
+ * raw NOTIFY reaching another connection that LISTENs.
+ */
+const measurePollWakeup = async (report, config) => {
+  const samples = config.quick ? 10 : 40;
+  const ledgers = [];
+  const clients = [];
+  let db;
+  let anchor;
+  let stopAnchor = async () => undefined;
+  try {
+    progress(`${SECTION}: pollJob across instances, ${samples} wake-ups`);
+    db = await freshDatabase('poll');
+    const a = (await openLedgerOn(db, 4)).ledger;
+    ledgers.push(a);
+    const b = (await openLedgerOn(db, 4)).ledger;
+    ledgers.push(b);
+    const user = a.as(alice);
+    const agent = b.as({ kind: 'agent', id: 'agent-poll', tenantId: alice.tenantId });
+    const idle = right(await user.createJob({ ...smallestJob, function: { id: 'fn-idle' } })(), 'createJob');
+    anchor = user.pollJob(idle.id, { timeoutMs: 3_600_000 })();
+    stopAnchor = async () => right(await user.cancelJob(idle.id, {})(), 'cancelJob');
+    const wakeup = await sampleSequence(samples, async () => {
+      const job = right(await user.createJob(smallestJob)(), 'createJob');
+      const claimed = right(await agent.getJobForAgent({ functionIds: ['fn-1'] })(), 'getJobForAgent');
+      if (claimed.id !== job.id) throw new Error(`claimed ${claimed.id ?? claimed.message}, not ${job.id}`);
+      right(await agent.updateStatus(job.id, { status: 'Running' })(), 'updateStatus Running');
+      const polled = user.pollJob(job.id, { timeoutMs: 30_000 })();
+      // Time for the poll to register with A's subscription (a few reads); not part of the number.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      right(await agent.updateStatus(job.id, { status: 'Completed' })(), 'updateStatus Completed');
+      const t0 = now();
+      const status = right(await polled, 'pollJob');
+      if (status !== 'Completed') throw new Error(`pollJob answered ${status}`);
+      return now() - t0;
+    });
+    report.measure({
+      section: SECTION,
+      id: 'pg.poll.ledger',
+      label: 'pollJob across instances: Completed in B -> answer in A (p50)',
+      value: wakeup.p50,
+      unit: 'ms',
+      detail: latencyDetail(wakeup, 'wake-ups'),
+    });
+
+    const sender = new pg.Client({ connectionString: db.url });
+    const receiver = new pg.Client({ connectionString: db.url });
+    clients.push(sender, receiver);
+    await Promise.all(clients.map((c) => c.connect()));
+    await receiver.query('LISTEN jlbench_floor');
+    const notify = await sampleSequence(samples * 5, async () => {
+      const received = new Promise((resolve) => receiver.once('notification', resolve));
+      const t0 = now();
+      await sender.query('NOTIFY jlbench_floor');
+      await received;
+      return now() - t0;
+    });
+    report.measure({
+      section: SECTION,
+      id: 'pg.poll.notify',
+      label: 'raw pg: NOTIFY -> a LISTENing connection (p50)',
+      value: notify.p50,
+      unit: 'ms',
+      detail: latencyDetail(notify, 'notifications'),
+    });
+    report.note(
+      `postgres: a pollJob in another instance answers ${wakeup.p50.toFixed(1)} ms (p50) after the completion, ` +
+        `${(wakeup.p50 / notify.p50).toFixed(1)}x a raw NOTIFY's delivery (${notify.p50.toFixed(2)} ms)`,
+    );
+  } catch (error) {
+    report.fail(SECTION, 'pollJob across instances', error);
+  } finally {
+    await stopAnchor().catch((error) => report.fail(SECTION, 'pollJob cancel', error));
+    await anchor;
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    for (const ledger of ledgers)
+      await closeLedger(ledger).catch((error) => report.fail(SECTION, 'pollJob close', error));
+    await db?.drop().catch((error) => report.fail(SECTION, 'pollJob drop', error));
+  }
+};
+
 export const runPostgres = async (report, config) => {
   const unavailable = await pgUnavailable();
   if (unavailable !== undefined) {
@@ -277,6 +376,7 @@ export const runPostgres = async (report, config) => {
   await measureCommands(report, config);
   await measureServer(report, config);
   await measureJobs(report, config);
+  await measurePollWakeup(report, config);
   const v = (id) => report.get(id)?.value;
   for (const callers of config.callers) {
     const n = `${callers} client${callers > 1 ? 's' : ''}`;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { filesExample } from '../../examples/files.js';
+import { exampleAsShown, readmeCodeUnder } from '../support/readmeExample.js';
 
 describe('the README example of job files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jobledger-files-example-'));
@@ -24,17 +25,11 @@ describe('the README example of job files', () => {
   });
 
   it('is the code shown in the README', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const doc = readme.slice(readme.indexOf('## Job files'));
-    const example = readFileSync(new URL('../../examples/files.ts', import.meta.url), 'utf8');
-    const body = example.slice(example.indexOf('import * as E'), example.indexOf('  return { input'));
-    const shown = /```ts\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
-    // The README shows the body of the function at top level (no `export const … = async (…) => {`).
-    const unindented = body
-      .replace(/export const filesExample[^\n]*\n/, '')
-      .replace('openStore(storeUrl)', "openStore('sqlite:./jobledger.db')")
-      .replace('copyTo(id, copyPath)', "copyTo(id, './result.csv')")
-      .replace(/^ {2}/gm, '');
-    expect(shown.trim()).toBe(unindented.trim());
+    expect(readmeCodeUnder('## Job files')).toBe(
+      exampleAsShown('files.ts', '  return { input', {
+        'openStore(storeUrl)': "openStore('sqlite:./jobledger.db')",
+        'copyTo(id, copyPath)': "copyTo(id, './result.csv')",
+      }),
+    );
   });
 });

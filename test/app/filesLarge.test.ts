@@ -4,14 +4,13 @@ import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compilePackage } from '../support/compiledPackage.js';
+import { compiledPackage } from '../support/compiledPackage.js';
 
-const compiled = compilePackage('files-1gb');
+const compiled = compiledPackage;
 const workDir = mkdtempSync(join(tmpdir(), 'jobledger-1gb-'));
 beforeAll(() => compiled.build(), 180_000);
 afterAll(() => {
   rmSync(workDir, { recursive: true, force: true });
-  compiled.cleanup();
 });
 
 const gib = 2 ** 30;

@@ -197,13 +197,20 @@ describe('leases', () => {
   });
 
   it('an editor may requeue an Unknown job', async () => {
-    const { alice, agent, ledger, advance } = testLedger();
+    const { alice, bob, agent, ledger, advance } = testLedger();
     const job = await ok(alice.createJob(smallJob));
+    const access = await ok(
+      alice.createAccess(job.id, { subjectType: 'user', subjectId: 'u-bob', relation: 'viewer' }),
+    );
     await ok(agent.getJobForAgent());
     await ok(agent.updateStatus(job.id, { status: 'Running' }));
     advance(120_000);
     await ok(ledger.expireLeases());
-    const requeued = await ok(alice.updateStatus(job.id, { status: 'Pending', message: 'retry' }));
+    // A viewer may not; bob made editor may.
+    expect(await err(bob.updateStatus(job.id, { status: 'Pending' }))).toMatchObject({ _tag: 'Forbidden' });
+    await ok(alice.updateAccess(job.id, access.id, { relation: 'editor' }));
+    const requeued = await ok(bob.updateStatus(job.id, { status: 'Pending', message: 'retry' }));
+    expect(requeued.statusHistory.at(-1)).toMatchObject({ name: 'Pending', createdById: 'u-bob' });
     expect(requeued.agentId).toBeNull();
     expect(await err(agent.updateStatus(job.id, { status: 'Completed' }))).toMatchObject({
       _tag: 'Conflict',

@@ -54,12 +54,14 @@ describe('decide, given/when/then', () => {
   });
 
   it('the holding agent starts running with a fresh lease', () => {
-    given([created, submitted, claimed])
+    // 45 s after the claim, whose lease runs out at 00:01:00: Running renews it to now + 60 s.
+    decideSpec({ now: new Date('2026-01-01T00:00:45.000Z') })
+      .given([created, submitted, claimed].map((event) => ({ event, by: alice })))
       .when(agent, { type: 'ChangeStatus', to: 'Running' })
       .thenEvents(
         (events) =>
           events[0]?.type === 'JobStatusChanged' &&
-          events[0].data.leaseExpiresAt === '2026-01-01T00:01:00.000Z',
+          events[0].data.leaseExpiresAt === '2026-01-01T00:01:45.000Z',
       );
   });
 

@@ -35,8 +35,9 @@ describe('ledger properties', () => {
       await runThroughLedger(t, JOB, scenario);
       const live = await t.ledger.system.getJob(JOB)();
       const replayed = foldJobStream(await readStream(t.store, `job-${JOB}`));
-      expect(E.isRight(replayed)).toBe(true);
-      if (E.isLeft(live) || E.isLeft(replayed)) return;
+      // Every scenario creates the job, so both sides must have it.
+      if (E.isLeft(live)) throw new Error(`getJob: ${live.left._tag}: ${live.left.message}`);
+      if (E.isLeft(replayed)) throw new Error(`replay: ${JSON.stringify(replayed.left)}`);
       expect(replayed.right.job).toEqual(live.right);
       const model = runScenario(scenario);
       expect(statuses(live.right)).toEqual(statuses(model.state.job!));

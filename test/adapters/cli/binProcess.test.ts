@@ -3,18 +3,17 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transitionTable } from '../../../src/domain/transitionTable.js';
-import { compilePackage } from '../../support/compiledPackage.js';
-import { oneLineFailure, openStoreOpensSqlite, tempDir } from './cliHarness.js';
+import { compiledPackage } from '../../support/compiledPackage.js';
+import { oneLineFailure, tempDir } from './cliHarness.js';
 
 // The bin as users run it: compiled JavaScript in a child process.
-const compiled = compilePackage('cli-bin');
+const compiled = compiledPackage;
 const bin = join(compiled.dist, 'adapters', 'cli', 'main.js');
 const dirs = tempDir();
 
 beforeAll(() => compiled.build(), 180_000);
 
 afterAll(() => {
-  compiled.cleanup();
   dirs.cleanup();
 });
 
@@ -68,8 +67,7 @@ describe('the jobledger bin', () => {
     expect(demo.stdout).toMatch(/events written [\d ]+ in/);
   });
 
-  // Skipped (and counted as skipped) until openStore opens sqlite: URLs; in-process tests cover SQLite meanwhile.
-  it.runIf(openStoreOpensSqlite)('demo, jobs, history, verify and copy on SQLite files', () => {
+  it('demo, jobs, history, verify and copy on SQLite files', () => {
     const cwd = dirs.path('sqlite');
     mkdirSync(cwd);
     expect(run(['demo', '--jobs', '30'], { cwd }).code).toBe(0);

@@ -4,23 +4,7 @@ import { join } from 'node:path';
 import type { CliIo } from '../../../src/adapters/cli/CliIo.js';
 import { memoryEventStore } from '../../../src/adapters/memory/memoryEventStore.js';
 import { openStore } from '../../../src/adapters/openStore.js';
-import { sqliteEventStore } from '../../../src/adapters/sqlite/sqliteEventStore.js';
-import { parseSqliteUrl } from '../../../src/adapters/sqlite/sqliteUrl.js';
 import type { ProjectedEventStore } from '../../../src/projections/ReadModelStore.js';
-
-/** True once `openStore` itself opens `sqlite:` URLs (the bin needs that; in-process tests do not). */
-export const openStoreOpensSqlite = ((): boolean => {
-  try {
-    void openStore('sqlite::memory:').close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-/** `openStore`, with the SQLite adapter opened directly while `openStore` does not know `sqlite:` yet. */
-export const openAnyStore = (url: string): ProjectedEventStore =>
-  url.startsWith('sqlite:') && !openStoreOpensSqlite ? sqliteEventStore(parseSqliteUrl(url)) : openStore(url);
 
 /** A store whose `close` does nothing, so that several commands in one test share one `memory:` store. */
 export const kept = (store: ProjectedEventStore): ProjectedEventStore =>
@@ -51,7 +35,7 @@ export const harness = (
     stdout: { write: (text: string) => (out += text) },
     stderr: { write: (text: string) => (err += text), isTTY: options.tty ?? false },
     env: options.env ?? {},
-    openStore: options.openStore ?? openAnyStore,
+    openStore: options.openStore ?? openStore,
     ...(options.now !== undefined && { now: options.now }),
   };
   return {
@@ -70,7 +54,7 @@ export const memoryHarness = (options: Parameters<typeof harness>[0] = {}) => {
   const store = memoryEventStore();
   return {
     store,
-    ...harness({ ...options, openStore: (url) => (url === 'memory:' ? kept(store) : openAnyStore(url)) }),
+    ...harness({ ...options, openStore: (url) => (url === 'memory:' ? kept(store) : openStore(url)) }),
   };
 };
 

@@ -3,9 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyCommand } from '../../../src/adapters/cli/copyCommand.js';
 import { demoCommand } from '../../../src/adapters/cli/demoCommand.js';
 import { memoryEventStore } from '../../../src/adapters/memory/memoryEventStore.js';
+import { openStore } from '../../../src/adapters/openStore.js';
 import type { StoredEvent } from '../../../src/domain/storedEvent.js';
 import type { ProjectedEventStore } from '../../../src/projections/ReadModelStore.js';
-import { harness, kept, oneLineFailure, openAnyStore, tempDir } from './cliHarness.js';
+import { harness, kept, oneLineFailure, tempDir } from './cliHarness.js';
 
 const dirs = tempDir();
 afterAll(() => dirs.cleanup());
@@ -28,8 +29,8 @@ describe('jobledger copy', () => {
     h.clear();
     expect(await copyCommand(['--from', from, '--to', to], h.io)).toBe(0);
 
-    const source = openAnyStore(from);
-    const target = openAnyStore(to);
+    const source = openStore(from);
+    const target = openStore(to);
     const [a, b] = [await readAll(source), await readAll(target)];
     const [listA, listB] = [await source.readModel.dump(), await target.readModel.dump()];
     await source.close();
@@ -50,7 +51,7 @@ describe('jobledger copy', () => {
     const h = harness();
     await demoCommand(['--jobs', '10', '--store', from], h.io);
     expect(await copyCommand(['--from', from, '--to', to], h.io)).toBe(0);
-    const target = openAnyStore(to);
+    const target = openStore(to);
     const before = (await readAll(target)).length;
     await target.close();
     h.clear();
@@ -59,7 +60,7 @@ describe('jobledger copy', () => {
     expect(h.stderr()).toMatch(
       /^jobledger: the target \S+ already holds job-\S+ up to version \d+ \(0 events were copied before it stopped\): this copy ran before, or the target is not empty; copy into an empty store/,
     );
-    const again = openAnyStore(to);
+    const again = openStore(to);
     expect(await readAll(again)).toHaveLength(before);
     await again.close();
   });
@@ -69,7 +70,7 @@ describe('jobledger copy', () => {
       'memory:a': memoryEventStore(),
       'memory:b': memoryEventStore(),
     };
-    const h = harness({ openStore: (url) => kept(stores[url] ?? openAnyStore(url)) });
+    const h = harness({ openStore: (url) => kept(stores[url] ?? openStore(url)) });
     expect(await demoCommand(['--jobs', '15', '--store', 'memory:a'], h.io)).toBe(0);
     h.clear();
     expect(await copyCommand(['--from', 'memory:a', '--to', 'memory:b'], h.io)).toBe(0);

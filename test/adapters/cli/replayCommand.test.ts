@@ -21,7 +21,7 @@ describe('jobledger replay', () => {
     ['memory:', () => memoryHarness()],
     [`sqlite:${dirs.path('replay.db')}`, () => harness()],
   ])(
-    'rebuilds the projections of %s from the log to the same listing, and prints events/s',
+    'rebuilds the lost projections of %s from the log to the same listing, and prints events/s',
     async (url, make) => {
       let t = 0;
       const h = make();
@@ -29,6 +29,12 @@ describe('jobledger replay', () => {
       expect(await demoCommand(['--jobs', '40', '--store', url], h.io)).toBe(0);
       const events = Number(/events written ([\d ]+) in/.exec(h.stdout())![1]!.replace(/ /g, ''));
       const before = await listing(h, url);
+      expect(JSON.parse(before)).toMatchObject({ total: 40 });
+      // The projections are lost (the log is kept): the listing is empty until the replay.
+      const store = h.io.openStore!(url);
+      await store.readModel.reset();
+      await store.close();
+      expect(JSON.parse(await listing(h, url))).toMatchObject({ total: 0, items: [] });
       h.clear();
       expect(await replayCommand(['--store', url], timed)).toBe(0);
       expect(h.stdout()).toMatch(

@@ -1,39 +1,54 @@
-// A writer process for killedWriter.test.ts, killed with SIGKILL while it appends. Plain JavaScript on `pg`
-// (vitest and TypeScript are not available in a child process): it calls the store's own `append_events`
-// function with events the test sealed, and prints "ack <eventId>" once an append has committed.
+// A writer process for killedWriter.test.ts, killed with SIGKILL while it works: jobledger as users run it (the
+// compiled package, `createJobLedger` on `openStore('postgres://…')`), with users creating and commenting on
+// jobs and agents claiming, running and finishing them, all at once, so that appends share transactions (group
+// commit). Each command's acknowledgement is printed once the ledger answered it:
+//   created <jobId> | comment <jobId> <commentId> | status <jobId> <status>
+// It never stops by itself.
 //
-// node killedWriterChild.mjs <url> <schema> <appends.jsonl> <workers>
-import { readFileSync } from 'node:fs';
-import pg from 'pg';
+// node killedWriterChild.mjs <dist> <store URL>
+import { join } from 'node:path';
 
-const [url, schema, file, workersArg] = process.argv.slice(2);
-const workers = Number(workersArg ?? 4);
-const appends = readFileSync(file, 'utf8')
-  .split('\n')
-  .filter((line) => line.length > 0)
-  .map((line) => JSON.parse(line));
+const [dist, url] = process.argv.slice(2);
+const { createJobLedger, openStore } = await import(join(dist, 'index.js'));
+const ledger = createJobLedger({ store: openStore(url) });
 
-// The events of one stream go through one worker, in order.
-const queues = Array.from({ length: workers }, () => []);
-const workerOf = new Map();
-for (const a of appends) {
-  if (!workerOf.has(a.streamId)) workerOf.set(a.streamId, workerOf.size % workers);
-  queues[workerOf.get(a.streamId)].push(a);
-}
+const must = (r, what) => {
+  if (r._tag === 'Right') return r.right;
+  process.stderr.write(`${what}: ${r.left.message}\n`);
+  process.exit(3);
+};
+const ack = (line) => process.stdout.write(`${line}\n`);
 
-await Promise.all(
-  queues.map(async (queue) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    for (const a of queue) {
-      const r = await client.query(
-        `SELECT outcome FROM "${schema}".append_events($1, $2, $3, $4::json, $5::jsonb)`,
-        [a.streamId, a.expected, a.tip, a.events, a.projection],
-      );
-      if (r.rows[0].outcome !== 'ok') throw new Error(`${a.streamId}: ${r.rows[0].outcome}`);
-      process.stdout.write(`ack ${a.eventId}\n`);
+const user = async (u) => {
+  const session = ledger.as({ kind: 'user', id: `u-${u}`, tenantId: 't1' });
+  for (let i = 0; ; i++) {
+    const job = must(
+      await session.createJob({ function: { id: 'fn-1' }, file: { name: `p-${u}-${i}.json` } })(),
+      'createJob',
+    );
+    ack(`created ${job.id}`);
+    if (i % 3 === 0) {
+      const comment = must(await session.addComment(job.id, { content: `note ${i}` })(), 'addComment');
+      ack(`comment ${job.id} ${comment.id}`);
     }
-    await client.end();
-  }),
-);
-process.stdout.write('done\n');
+  }
+};
+
+const agent = async (a) => {
+  const session = ledger.as({ kind: 'agent', id: `agent-${a}`, tenantId: 't1' });
+  for (let i = 0; ; i++) {
+    const job = must(await session.getJobForAgent()(), 'getJobForAgent');
+    if (!('id' in job)) {
+      // Nothing Pending yet: the users are behind.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      continue;
+    }
+    ack(`status ${job.id} Claimed`);
+    for (const status of ['Running', i % 4 === 0 ? 'Failed' : 'Completed']) {
+      must(await session.updateStatus(job.id, { status })(), `updateStatus ${status}`);
+      ack(`status ${job.id} ${status}`);
+    }
+  }
+};
+
+await Promise.all([...[0, 1, 2, 3].map(user), ...[0, 1, 2, 3].map(agent)]);

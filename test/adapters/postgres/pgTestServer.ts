@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { describe, it } from 'vitest';
 import {
   postgresEventStore,
   type PostgresEventStore,
   type PostgresEventStoreOptions,
 } from '../../../src/adapters/postgres/postgresEventStore.js';
+import { redactPostgresUrl } from '../../../src/adapters/postgres/postgresUrl.js';
+import { describeWith, type OptionalService } from '../../support/optionalService.js';
 
 /** The server the Postgres tests use (DESIGN section 7). */
 export const pgUrl = process.env.JOBLEDGER_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -24,27 +25,33 @@ const probe = async (): Promise<string | undefined> => {
   }
 };
 
-/** Why no server answers, or undefined when one does. */
-const unavailable = await probe();
+/** The Postgres server, as an optional service: why no server answers, or undefined when one does. */
+export const postgresServer: OptionalService = {
+  missing: await probe().then((why) =>
+    why === undefined ? undefined : `no Postgres server at ${redactPostgresUrl(pgUrl)}: ${why}`,
+  ),
+  toRun: 'start one (see DEVELOPERS.md) or set JOBLEDGER_PG_URL',
+};
 
 /**
  * `describe` for tests that need the Postgres server. When none answers they are skipped with a notice on
  * stderr, except under `CI=true`, where that is a failing test.
  */
-export const describePg = (name: string, body: () => void): void => {
-  if (unavailable === undefined) {
-    describe(name, body);
-  } else if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs the Postgres server', () => {
-        throw new Error(`no Postgres server at ${pgUrl} (${unavailable}); CI must run one (see .ci/run)`);
-      });
-    });
-  } else {
-    console.warn(
-      `SKIPPED Postgres tests "${name}": no server at ${pgUrl} (${unavailable}); set JOBLEDGER_PG_URL to run them`,
-    );
-    describe.skip(name, body);
+export const describePg = (name: string, body: () => void): void => describeWith(postgresServer, name, body);
+
+/**
+ * Waits until `condition` holds, checking every 10 ms; fails naming `what` after `ms`. For conditions only the
+ * database can tell (a connection in pg_stat_activity), or that a callback sets; never a stand-in for a signal.
+ */
+export const waitFor = async (
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  ms: number,
+): Promise<void> => {
+  const start = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - start > ms) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 };
 

@@ -7,24 +7,26 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/adapters/openStore.js';
 import { createJobLedger } from '../../../src/app/createJobLedger.js';
-import { compilePackage } from '../../support/compiledPackage.js';
+import { compiledPackage } from '../../support/compiledPackage.js';
 
 // better-sqlite3 is synchronous, so crashes and claim races only show across processes (DESIGN section 8).
 // The children run the compiled package, as users do.
-const compiled = compilePackage('sqlite-processes');
+const compiled = compiledPackage;
 const dir = mkdtempSync(join(tmpdir(), 'jobledger-processes-'));
 let entry: string;
 
-beforeAll(() => {
-  compiled.build();
+beforeAll(async () => {
+  await compiled.build();
   entry = pathToFileURL(join(compiled.dist, 'index.js')).href;
 }, 180_000);
 afterAll(() => {
-  compiled.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `script` (ESM, with `jobledger` bound to the compiled entry) and collects stdout lines as they come. */
+/**
+ * Runs `script` (ESM, with `jobledger` bound to the compiled entry) and collects stdout lines as they come;
+ * `printed(holds)` resolves once the lines so far satisfy `holds`, and fails when the child exits before.
+ */
 const child = (script: string, env: Record<string, string>) => {
   const proc = spawn(
     process.execPath,
@@ -37,14 +39,26 @@ const child = (script: string, env: Record<string, string>) => {
   const lines: string[] = [];
   let partial = '';
   let stderr = '';
+  let onLines = () => {};
   proc.stdout.on('data', (chunk: Buffer) => {
     const parts = (partial + chunk.toString()).split('\n');
     partial = parts.pop()!;
     lines.push(...parts);
+    onLines();
   });
   proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, lines, exited, stderr: () => stderr };
+  const printed = (holds: (lines: readonly string[]) => boolean): Promise<void> =>
+    new Promise((resolve, reject) => {
+      onLines = () => {
+        if (holds(lines)) resolve();
+      };
+      onLines();
+      void exited.then((code) =>
+        reject(new Error(`the child exited (${code}) after printing ${lines.length} lines: ${stderr}`)),
+      );
+    });
+  return { proc, lines, exited, printed, stderr: () => stderr };
 };
 
 const user = { kind: 'user', id: 'u-alice', tenantId: 't1' } as const;
@@ -62,8 +76,7 @@ describe('several processes on one SQLite file', () => {
        }`,
       { FILE: file },
     );
-    const deadline = Date.now() + 30_000;
-    while (writer.lines.length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await writer.printed((lines) => lines.length >= 40);
     writer.proc.kill('SIGKILL');
     expect(await writer.exited).toBeNull();
     const acknowledged = [...writer.lines];
@@ -87,22 +100,34 @@ describe('several processes on one SQLite file', () => {
     }
     await setup.close()();
 
+    // Each process says 'ready' once warm, then 'first' once each of its agents claimed a job, and waits for
+    // the word each time: every process takes part in the race (however the OS schedules them), and the rest
+    // of the jobs go to whoever is fastest.
     const racers = [0, 1, 2].map((p) =>
       child(
         `const ledger = jobledger.createJobLedger({ store: jobledger.openStore('sqlite:' + process.env.FILE) });
-         // Open the file and warm up, say so, then wait for the word: every process is ready before any claims,
-         // so that they really race however late one of them started.
+         const word = () => new Promise((r) => process.stdin.once('data', r));
          const warm = await ledger.system.listJobs({ size: 1 })();
          if (warm._tag !== 'Right') { console.error(warm.left.message); process.exit(3); }
+         const go = word();
          console.log('ready');
-         await new Promise((r) => process.stdin.once('data', r));
+         await go;
+         let firsts = 0;
+         let onFirst;
+         const allFirst = new Promise((r) => (onFirst = r));
+         const goOn = word();
          await Promise.all([0, 1].map(async (a) => {
            const agent = ledger.as({ kind: 'agent', id: 'agent-' + process.env.P + '-' + a, tenantId: 't1' });
-           for (;;) {
+           for (let n = 0; ; n++) {
              const r = await agent.getJobForAgent()();
              if (r._tag !== 'Right') { console.error(r.left.message); process.exit(3); }
              if (!('id' in r.right)) return;
              console.log(r.right.id);
+             if (n === 0) {
+               if (++firsts === 2) { console.log('first'); onFirst(); }
+               await allFirst;
+               await goOn;
+             }
              // An agent works on its job a moment before it asks again. Without that pause one process can
              // take every job: its claims follow each other without a gap, and the others, sleeping in
              // SQLite's busy handler, never find the file unlocked.
@@ -114,21 +139,24 @@ describe('several processes on one SQLite file', () => {
         { FILE: file, P: String(p) },
       ),
     );
-    const readyBy = Date.now() + 60_000;
-    while (!racers.every((r) => r.lines.includes('ready')) && Date.now() < readyBy) {
-      if (racers.some((r) => r.proc.exitCode !== null)) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    for (const r of racers) r.proc.stdin!.end('go\n');
+    const allSaid = (word: string) =>
+      Promise.all(racers.map((r) => r.printed((lines) => lines.includes(word))));
+    await allSaid('ready');
+    for (const r of racers) r.proc.stdin!.write('go\n');
+    await allSaid('first');
+    for (const r of racers) r.proc.stdin!.end('on\n');
     const codes = await Promise.all(racers.map((r) => r.exited));
     expect(codes, racers.map((r) => r.stderr()).join('\n')).toEqual([0, 0, 0]);
-    const claimedBy = racers.map((r) => r.lines.filter((l) => l.length > 0 && l !== 'ready'));
+    const claimedBy = racers.map((r) =>
+      r.lines.filter((l) => l.length > 0 && l !== 'ready' && l !== 'first'),
+    );
     const claimed = claimedBy.flat();
     expect(claimed.sort()).toEqual([...ids].sort());
+    // Every process claimed (its agents' first jobs, before the word to go on).
     expect(
-      claimedBy.filter((lines) => lines.length > 0).length,
-      `processes that won claims (${claimedBy.map((lines) => lines.length).join(', ')} each)`,
-    ).toBeGreaterThan(1);
+      claimedBy.map((lines) => lines.length >= 2),
+      `claims per process: ${claimedBy.map((lines) => lines.length).join(', ')}`,
+    ).toEqual([true, true, true]);
 
     const ledger = createJobLedger({ store: openStore(`sqlite:${file}`) });
     expect(await ledger.verify()()).toMatchObject({ _tag: 'Right', right: { ok: true } });
