@@ -28,8 +28,13 @@ const overview = async (token: TokenName) => {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe('GET /overview (the list page’s pictures)', () => {
-  it('needs a token', async () => {
+  it('needs a token, and names a bad archive_status', async () => {
     expect((await call(s.url, 'GET', '/overview', undefined)).status).toBe(401);
+    const bad = await call(s.url, 'GET', '/overview?archive_status=gone', 'alice-token');
+    expect(bad.status).toBe(422);
+    expect(bad.body.issues).toEqual([
+      { path: 'archive_status', message: 'expected active, archived or all, got gone' },
+    ]);
   });
 
   it('counts per status what the token may see, and the flow of the last 15 minutes by owner or tenant', async () => {
