@@ -31,6 +31,24 @@ const failed = (span: Span, message: string): void => {
   span.setStatus({ code: SpanStatusCode.ERROR, message });
 };
 
+/** Records a thrown error on `span` (exception and error status) and throws it on. */
+const thrownIn = (span: Span, error: unknown): never => {
+  span.recordException(error as Error);
+  failed(span, error instanceof Error ? error.message : String(error));
+  throw error;
+};
+
+/** Runs `run` and ends `span` after it, recording what it throws. */
+const endingSpan = async <R>(span: Span, run: () => Promise<R>): Promise<R> => {
+  try {
+    return await run();
+  } catch (error) {
+    return thrownIn(span, error);
+  } finally {
+    span.end();
+  }
+};
+
 /** Ends `span` when the iteration ends (done, broken off or failed), with the number of events read. */
 async function* tracedIteration(
   startSpan: () => Span,
@@ -45,9 +63,7 @@ async function* tracedIteration(
       yield event;
     }
   } catch (error) {
-    span.recordException(error as Error);
-    failed(span, error instanceof Error ? error.message : String(error));
-    throw error;
+    thrownIn(span, error);
   } finally {
     span.setAttribute('jobledger.events', events);
     span.end();
@@ -109,20 +125,13 @@ export const tracedEventStore = (
     tracer.startActiveSpan(
       'jobledger.store.append',
       { attributes: { ...storeAttributes, 'jobledger.stream.id': streamId, ...attributes } },
-      async (span) => {
-        const started = performance.now();
-        try {
+      (span) =>
+        endingSpan(span, async () => {
+          const started = performance.now();
           const result = await run();
           appended(span, started, result);
           return result;
-        } catch (error) {
-          span.recordException(error as Error);
-          failed(span, error instanceof Error ? error.message : String(error));
-          throw error;
-        } finally {
-          span.end();
-        }
-      },
+        }),
     );
 
   const readSpan = (operation: string, attributes: Attributes, source: () => AsyncIterable<StoredEvent>) =>
@@ -137,20 +146,8 @@ export const tracedEventStore = (
   const query =
     <A extends unknown[], R>(name: string, run: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> =>
-      tracer.startActiveSpan(
-        `jobledger.read_model.${name}`,
-        { attributes: storeAttributes },
-        async (span) => {
-          try {
-            return await run(...args);
-          } catch (error) {
-            span.recordException(error as Error);
-            failed(span, error instanceof Error ? error.message : String(error));
-            throw error;
-          } finally {
-            span.end();
-          }
-        },
+      tracer.startActiveSpan(`jobledger.read_model.${name}`, { attributes: storeAttributes }, (span) =>
+        endingSpan(span, () => run(...args)),
       );
 
   const readModel = store.readModel;
