@@ -6,7 +6,9 @@
 //    vs pg-boss fetch(batchSize 1) + complete;
 //  - ms: a pollJob waiting in one instance, from another instance's Completed to the poll's answer (LISTEN/NOTIFY
 //    and a read), vs a raw NOTIFY reaching a LISTENing connection (no target; the latency test 13 took out of
-//    npm test).
+//    npm test);
+//  - what following a failover costs while there is none: jobledger createJob(draft) on a multi-host URL (the
+//    server, then a standby that is down), beside the single-host rate (a note, no target).
 // Every side runs on a database of its own, created for this run and dropped at the end.
 import pg from 'pg';
 import { now, progress, runConcurrent, summarize } from '../lib/measure.mjs';
@@ -25,9 +27,9 @@ import {
 
 const SECTION = 'postgres';
 
-const openLedgerOn = async (db, poolSize) => {
+const openLedgerOn = async (db, poolSize, url = db.url) => {
   const mod = need(await loadJobledger(), 'createJobLedger', 'openStore');
-  const store = mod.openStore(`${db.url}?schema=jobledger&pool_size=${poolSize}`);
+  const store = mod.openStore(`${url}?schema=jobledger&pool_size=${poolSize}`);
   const ledger = mod.createJobLedger({ store });
   return { mod, store, ledger };
 };
@@ -37,8 +39,12 @@ const closeLedger = async (ledger) => {
   if (r._tag === 'Left') throw new Error(`ledger.close: ${r.left.message}`);
 };
 
-const openLedgerCommands = async (db) => {
-  const { ledger } = await openLedgerOn(db, 10);
+/** `url` naming a second host where nothing listens (a standby that is down): the store follows failovers. */
+const withAbsentStandby = (url) =>
+  url.replace(/^(postgres(?:ql)?:\/\/(?:[^@/]*@)?)([^/?]+)/, '$1$2,127.0.0.1:1');
+
+const openLedgerCommands = async (db, url = db.url) => {
+  const { ledger } = await openLedgerOn(db, 10, url);
   const session = ledger.as(alice);
   const draft = { ...smallestJob, draft: true };
   return {
@@ -99,6 +105,11 @@ const commandSides = [
   },
   { key: 'emmett', name: 'Emmett-postgresql 0.42.0 appendToStream', open: (db) => openEmmettPg(db) },
   { key: 'ledger', name: 'jobledger createJob(draft) on Postgres', open: (db) => openLedgerCommands(db) },
+  {
+    key: 'multihost',
+    name: 'jobledger createJob(draft), multi-host URL (standby down)',
+    open: (db) => openLedgerCommands(db, withAbsentStandby(db.url)),
+  },
 ];
 
 const measureCommands = async (report, config) => {
@@ -407,6 +418,16 @@ export const runPostgres = async (report, config) => {
       `postgres, ${callers} client${callers > 1 ? 's' : ''}: jobledger createJob runs at ${(ours / floor).toFixed(2)}x ` +
         `the rate of its own rows written raw (${Math.round(floor)}/s), ${(floor / v(`pg.raw.${callers}`)).toFixed(2)}x ` +
         'raw 1-row inserts',
+    );
+  }
+  // No target: the failover machinery (writable check per new connection, retry wrappers) while nothing fails.
+  for (const callers of config.callers) {
+    const single = v(`pg.ledger.${callers}`);
+    const multi = v(`pg.multihost.${callers}`);
+    if (single === undefined || multi === undefined) continue;
+    report.note(
+      `postgres, ${callers} client${callers > 1 ? 's' : ''}: jobledger on a multi-host URL (failover on) runs at ` +
+        `${(multi / single).toFixed(2)}x its single-host rate (${Math.round(multi)}/s vs ${Math.round(single)}/s)`,
     );
   }
   report.target({

@@ -20,6 +20,8 @@ export const storeSchemes = [
  * - `sqlite:<file>` — the embedded default (`sqlite:./jobledger.db`, add `?synchronous=normal` to trade the
  *   last moments before an OS crash for speed);
  * - `postgres://user@host:5432/db[?schema=jobledger&pool_size=10&statement_timeout=30000&application_name=jobledger]`;
+ *   several hosts (`postgres://user@db1:5432,db2:5432/db?target_session_attrs=read-write&failover_timeout=30000`)
+ *   name a primary and its standbys, and the store follows the writable one through a failover;
  * - `kurrentdb://host:2113?tls=false[&projections=sqlite:./views.db]` (any connection string the KurrentDB client
  *   accepts): the log in KurrentDB, the read model in a SQLite file fed by a subscription (eventually
  *   consistent; this process's own writes are waited for).

@@ -1,15 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import pg from 'pg';
 import { JobError } from '../../domain/errors.js';
 import type { BlobStore } from '../../app/BlobStore.js';
-import { checkSchemaName, redactPostgresUrl } from '../postgres/postgresUrl.js';
+import { postgresConnections } from '../postgres/postgresConnections.js';
+import { checkSchemaName, redactPostgresUrl, type PostgresTargetSession } from '../postgres/postgresUrl.js';
 import { meteredContent, putFailure } from './meteredContent.js';
 
 /** Options of {@link postgresBlobStore}. */
 export interface PostgresBlobStoreOptions {
-  /** A `postgres://` connection string for `pg`. */
+  /** A `postgres://` connection string for `pg`; it may name several hosts (see `PostgresEventStoreOptions.url`). */
   readonly url: string;
   /** The schema of its two tables, `jobledger_blobs` and `jobledger_blob_chunks` (default `jobledger`). */
   readonly schema?: string;
@@ -17,6 +17,9 @@ export interface PostgresBlobStoreOptions {
   readonly poolSize?: number;
   /** Bytes per stored chunk (default 1 MiB). */
   readonly chunkBytes?: number;
+  /** As the event store's option of that name: how long reads wait for a writable host after a failover. */
+  readonly failoverTimeoutMs?: number;
+  readonly targetSessionAttrs?: PostgresTargetSession;
 }
 
 /** A {@link BlobStore} in Postgres, with its schema (tests alter rows behind its back). */
@@ -41,7 +44,15 @@ export const postgresBlobStore = (options: PostgresBlobStoreOptions): PostgresBl
   const schema = checkSchemaName(options.schema ?? 'jobledger');
   const chunkBytes = options.chunkBytes ?? 1 << 20;
   const description = `${redactPostgresUrl(options.url)} (schema ${schema}, blobs)`;
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 4 });
+  const connections = postgresConnections({
+    url: options.url,
+    config: {},
+    poolSize: options.poolSize ?? 4,
+    description,
+    ...(options.failoverTimeoutMs !== undefined && { failoverTimeoutMs: options.failoverTimeoutMs }),
+    ...(options.targetSessionAttrs !== undefined && { targetSessionAttrs: options.targetSessionAttrs }),
+  });
+  const pool = connections.pool;
   pool.on('error', () => undefined);
   const q = (name: string) => `"${schema}"."${name}"`;
   const tables = { blobs: q('jobledger_blobs'), chunks: q('jobledger_blob_chunks') };
@@ -177,7 +188,7 @@ export const postgresBlobStore = (options: PostgresBlobStoreOptions): PostgresBl
     close: async () => {
       if (closed) return;
       closed = true;
-      await pool.end();
+      await connections.end();
     },
   };
 };

@@ -55,13 +55,24 @@ last hash of every stream equals the source's. A repeated or partial copy stops 
 duplicating events.
   --from URL   the source store, e.g. sqlite:./jobledger.db
   --to URL     the target store, e.g. sqlite:./copy.db (created when missing)
+  --batch-bytes N
+               bytes of events per append at most (default 524288): a KurrentDB target refuses appends over
+               its MaxAppendSize (1 MiB by default)
 
 A large log copies several times faster into sqlite:./copy.db?synchronous=normal; should the machine crash
 during the copy, delete the target and copy again.
 `,
-  options: { from: { type: 'string' }, to: { type: 'string' } },
+  options: { from: { type: 'string' }, to: { type: 'string' }, 'batch-bytes': { type: 'string' } },
   run: async ({ values }, io) => {
     const { from, to } = values;
+    const batchBytesText = values['batch-bytes'];
+    const batchBytes = batchBytesText === undefined ? undefined : Number(batchBytesText);
+    if (batchBytes !== undefined && !(Number.isSafeInteger(batchBytes) && batchBytes > 0)) {
+      return usageFailure(
+        `--batch-bytes ${batchBytesText} is not a positive number of bytes`,
+        'write e.g. --batch-bytes 262144',
+      );
+    }
     if (from === undefined || to === undefined) {
       return usageFailure(
         `copy needs ${from === undefined ? '--from' : '--to'}`,
@@ -77,6 +88,7 @@ during the copy, delete the target and copy again.
         const bar = progressBar(io.stderr, { label: 'copy', unit: 'events' });
         let copiedSoFar = 0;
         const copied = await copyEventLog(source, target.store, {
+          ...(batchBytes !== undefined && { batchBytes }),
           onProgress: (n) => {
             copiedSoFar = n;
             bar.update(n, formatRate(n, clock().getTime() - started, 'events'));

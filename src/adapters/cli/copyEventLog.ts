@@ -20,7 +20,17 @@ export interface CopyOptions {
   readonly onProgress?: (events: number) => void;
   /** Events per append at most (default 500). */
   readonly batchSize?: number;
+  /**
+   * Bytes per append at most, counted as the events' JSON (default 512 KiB): a KurrentDB server refuses appends
+   * larger than its MaxAppendSize (1 MiB by default), and the target adds its metadata. A single larger event
+   * is still sent alone.
+   */
+  readonly batchBytes?: number;
 }
+
+/** The size an event adds to an append, near enough: its JSON as the target receives it. */
+export const eventBytes = (event: StoredEvent): number =>
+  Buffer.byteLength(JSON.stringify(asNewEvent(event))) + 200;
 
 const storeFailure = (what: string, cause: unknown): StoreError =>
   JobError.store(`${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
@@ -48,7 +58,7 @@ export const asNewEvent = (event: StoredEvent): NewEvent => {
 
 /**
  * Copies the whole log of `source` into `target` in global order, one append per run of consecutive events of
- * one stream, one append at a time, so that the target's global order is the source's. Each append expects the
+ * one stream (at most `batchSize` events and `batchBytes` bytes), one append at a time, so that the target's global order is the source's. Each append expects the
  * target stream at the version before the batch's first event ('no-stream' for version 0): copying into a store
  * that already holds these streams, or running the same copy twice, stops at the first batch with
  * `WrongExpectedVersion` instead of duplicating events.
@@ -62,6 +72,7 @@ export const copyEventLog = async (
   options: CopyOptions = {},
 ): Promise<E.Either<WrongExpectedVersion | StoreError, CopySummary>> => {
   const batchSize = options.batchSize ?? 500;
+  const batchBytes = options.batchBytes ?? 512 * 1024;
   const tips = new Map<string, StreamTipHash>();
   let copied = 0;
   const send = async (
@@ -78,18 +89,25 @@ export const copyEventLog = async (
   };
   try {
     let batch: StoredEvent[] = [];
+    let bytes = 0;
     for await (const event of source.readAll({ batchSize: 1000 })) {
       tips.set(event.streamId, { version: event.version, hash: event.metadata.hash });
       const last = batch[batch.length - 1];
+      const size = eventBytes(event);
       if (
         last !== undefined &&
-        (last.streamId !== event.streamId || last.version + 1 !== event.version || batch.length >= batchSize)
+        (last.streamId !== event.streamId ||
+          last.version + 1 !== event.version ||
+          batch.length >= batchSize ||
+          bytes + size > batchBytes)
       ) {
         const sent = await send(batch);
         if (E.isLeft(sent)) return sent;
         batch = [];
+        bytes = 0;
       }
       batch.push(event);
+      bytes += size;
     }
     if (batch.length > 0) {
       const sent = await send(batch);

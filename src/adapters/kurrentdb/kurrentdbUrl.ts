@@ -28,7 +28,17 @@ export const redactKurrentdbUrl = (url: string): string => url.replace(/^([a-z+]
 
 /**
  * Reads a `kurrentdb://` store URL. `projections` is jobledger's (the SQL store that holds the read models);
- * every other parameter goes to the client unchanged. Throws an Error saying what a URL looks like otherwise.
+ * every other parameter goes to the client unchanged, except `throwOnAppendFailure=false`, which is refused.
+ * Throws an Error saying what a URL looks like otherwise.
+ *
+ * Which keys apply to what: writes and subscriptions go over the client's gRPC connection, which reads every key
+ * of the client. Reads (`readStream`, `readAll`, and the tip an append reads first) go over a second, native
+ * connection inside the client (`@kurrent/bridge`, the `kurrentdb` Rust crate 1.1) with its own node discovery:
+ * it parses the same URL and honours `tls`, `tlsVerifyCert`, `tlsCAFile`, `userCertFile`/`userKeyFile`,
+ * `nodePreference`, `maxDiscoverAttempts`, `discoveryInterval`, `gossipTimeout`, `keepAliveInterval`,
+ * `keepAliveTimeout`, `defaultDeadline`, `connectionName` and the credentials, and ignores the rest (the
+ * client's own `throwOnAppendFailure`, `dnsDiscover`). Since a read may be served by a follower that lags
+ * (`nodePreference=follower`), the store reads a stream's tip with `requiresLeader`.
  */
 export const parseKurrentdbUrl = (url: string): KurrentdbUrlOptions => {
   const scheme = kurrentdbSchemes.find((s) => typeof url === 'string' && url.startsWith(s));
@@ -57,6 +67,14 @@ export const parseKurrentdbUrl = (url: string): KurrentdbUrlOptions => {
           );
         }
         projections = value;
+      } else if (
+        key.toLowerCase() === 'throwonappendfailure' &&
+        pair.slice(eq + 1).toLowerCase() === 'false'
+      ) {
+        // With it the client answers a lost race as { success: false } and (batch appends) a wrong actual version.
+        throw new Error(
+          `throwOnAppendFailure=false in ${redactKurrentdbUrl(url)} is not supported: jobledger needs the server's conflicts as errors to report a lost race with the true stream version; remove the parameter`,
+        );
       } else kept.push(pair);
     }
   }

@@ -11,6 +11,8 @@ import { parsePostgresUrl, postgresEventStore } from '../postgres/postgresEventS
 import { parseSqliteUrl } from '../sqlite/sqliteUrl.js';
 import { kurrentdbEventStore, type KurrentdbEventStore } from './kurrentdbEventStore.js';
 import { parseKurrentdbUrl } from './kurrentdbUrl.js';
+import { checkFeedCheckpoint, type IdentifiedReadModel } from './logIdentity.js';
+import { postgresLogIdentity } from './postgresLogIdentity.js';
 import { projectionFeeder, type FeederReadModel, type ProjectionFeeder } from './projectionFeeder.js';
 import { sqliteFeedReadModel } from './sqliteFeedReadModel.js';
 
@@ -22,6 +24,11 @@ export interface OpenKurrentStoreOptions {
   readonly onFeederError?: (error: unknown) => void;
   /** Pause before the feeder resubscribes after a failure (default 1000 ms). */
   readonly retryDelayMs?: number;
+  /**
+   * Told when the read model's checkpoint belongs to another log (the server was reset or replaced) and the read
+   * model is rebuilt from the log's start. Default: a stderr line.
+   */
+  readonly onReadModelReset?: (reason: string) => void;
 }
 
 /**
@@ -55,6 +62,12 @@ export const openKurrentStore = (
       process.stderr.write(
         `jobledger: the read-model subscription to ${parsed.description} failed (${error instanceof Error ? error.message : String(error)}); resubscribing\n`,
       ));
+  const onReadModelReset =
+    options.onReadModelReset ??
+    ((why: string) =>
+      process.stderr.write(
+        `jobledger: the read model of ${parsed.description} is rebuilt from the start of the log: ${why}\n`,
+      ));
   // parseKurrentdbUrl refuses a projections URL that is neither sqlite: nor postgres://.
   const projections = parsed.projections;
   const projectionsFile =
@@ -63,16 +76,23 @@ export const openKurrentStore = (
     connectionString: parsed.connectionString,
     description: parsed.description,
   });
-  let readModel: FeederReadModel & { close(): Promise<void> };
+  let readModel: FeederReadModel & IdentifiedReadModel & { close(): Promise<void> };
   let files: (() => BlobStore) | undefined;
   try {
     if (projections?.startsWith('sqlite:') === false) {
       // A Postgres schema of its own: the same tables and queries as the Postgres store's, fed from here.
-      const sql = postgresEventStore({
-        ...parsePostgresUrl(projections),
-        feedPositions: store.comparePositions,
-      });
-      readModel = { ...sql.readModel, close: () => sql.close() };
+      const sqlUrl = parsePostgresUrl(projections);
+      const sql = postgresEventStore({ ...sqlUrl, feedPositions: store.comparePositions });
+      const identity = postgresLogIdentity({ ...sqlUrl, schema: sql.schema });
+      readModel = {
+        ...sql.readModel,
+        logIdentity: identity.get,
+        saveLogIdentity: identity.save,
+        close: async () => {
+          await identity.close();
+          await sql.close();
+        },
+      };
       files = () => sql.defaultBlobStore();
     } else {
       const sqlite = sqliteFeedReadModel({ file: projectionsFile, comparePositions: store.comparePositions });
@@ -96,6 +116,15 @@ export const openKurrentStore = (
         signal: controller.signal,
         retryDelayMs,
         onError: onFeederError,
+        // A checkpoint of another log (the server was reset) would skip live events or fail forever.
+        beforeSubscribe: async () => {
+          await checkFeedCheckpoint(
+            readModel,
+            () => store.logBounds(),
+            store.comparePositions,
+            onReadModelReset,
+          );
+        },
       },
     );
   };

@@ -10,6 +10,9 @@ export type SubscriptionItem =
 /** A read model the feeder can write; `saveCheckpoint` (optional) records a position reached without events. */
 export type FeederReadModel = ReadModelStore & {
   saveCheckpoint?(position: string): Promise<void>;
+  /** The identity of the log it was fed from, kept beside the checkpoint (see logIdentity.ts). */
+  logIdentity?(): Promise<string | null>;
+  saveLogIdentity?(identity: string | null): Promise<void>;
 };
 
 /** Options of {@link projectionFeeder}. */
@@ -21,6 +24,11 @@ export interface ProjectionFeederOptions {
   readonly batchSize?: number;
   /** A batch is applied once no further item arrives for this long (default 0: when the source waits). */
   readonly flushDelayMs?: number;
+  /**
+   * A checkpoint reached without events is saved at most this often (default 1000 ms; the latest one is saved
+   * when feeding stops). Waiters see it at once either way; a restart re-reads at most this much of the log.
+   */
+  readonly checkpointEveryMs?: number;
 }
 
 /** What one `feed` did. */
@@ -41,6 +49,11 @@ export interface FeederRunOptions {
   readonly retryDelayMs?: number;
   /** Told about each failure before the feeder resubscribes. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Runs before each (re)subscription, before the checkpoint is read: may reset the read model (a checkpoint
+   * that belongs to another log, see logIdentity.ts). A failure counts as the source's.
+   */
+  readonly beforeSubscribe?: () => Promise<void>;
 }
 
 /** Applies subscription items to a read model in batches, and answers "has it reached position p yet?". */
@@ -86,6 +99,7 @@ export const projectionFeeder = (options: ProjectionFeederOptions): ProjectionFe
   const { readModel, comparePositions: compare } = options;
   const batchSize = Math.max(1, options.batchSize ?? 500);
   const flushDelayMs = Math.max(0, options.flushDelayMs ?? 0);
+  const checkpointEveryMs = Math.max(0, options.checkpointEveryMs ?? 1000);
   let reached: string | null | undefined;
   const waiters = new Set<Waiter>();
 
@@ -112,6 +126,16 @@ export const projectionFeeder = (options: ProjectionFeederOptions): ProjectionFe
     let batch: StoredEvent[] = [];
     let events = 0;
     let batches = 0;
+    // A checkpoint reached but not saved yet (saved at most every checkpointEveryMs, and when feeding stops).
+    let unsaved: string | undefined;
+    let savedAt = Number.NEGATIVE_INFINITY;
+    const saveCheckpoint = async (): Promise<void> => {
+      if (unsaved === undefined) return;
+      const position = unsaved;
+      unsaved = undefined;
+      savedAt = Date.now();
+      await readModel.saveCheckpoint?.(position);
+    };
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
       const applying = batch;
@@ -119,7 +143,10 @@ export const projectionFeeder = (options: ProjectionFeederOptions): ProjectionFe
       await readModel.apply(applying);
       events += applying.length;
       batches++;
-      advance(applying[applying.length - 1]!.position);
+      const last = applying[applying.length - 1]!.position;
+      // The rows' transaction saved the checkpoint at this event, past any unsaved one before it.
+      if (unsaved !== undefined && compare(unsaved, last) <= 0) unsaved = undefined;
+      advance(last);
     };
     const iterator = items[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<SubscriptionItem>> | undefined;
@@ -155,8 +182,9 @@ export const projectionFeeder = (options: ProjectionFeederOptions): ProjectionFe
         if (item.kind === 'checkpoint') {
           await flush();
           if (!isReached(item.position)) {
-            await readModel.saveCheckpoint?.(item.position);
+            unsaved = item.position;
             advance(item.position);
+            if (Date.now() - savedAt >= checkpointEveryMs) await saveCheckpoint();
           }
           continue;
         }
@@ -168,6 +196,7 @@ export const projectionFeeder = (options: ProjectionFeederOptions): ProjectionFe
         if (batch.length >= batchSize) await flush();
       }
       await flush();
+      await saveCheckpoint();
     } finally {
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
       // Ends the source (a subscription is cancelled). One waiting for its next item ends once that is answered
@@ -183,13 +212,14 @@ export const projectionFeeder = (options: ProjectionFeederOptions): ProjectionFe
   return {
     feed,
     async run(subscribe, runOptions = {}) {
-      const { signal, retryDelayMs = 1000, onError } = runOptions;
+      const { signal, retryDelayMs = 1000, onError, beforeSubscribe } = runOptions;
       const stop = signal ?? new AbortController().signal;
       // Doubles while the source keeps failing without progress (up to 30 times the first pause).
       let delay = retryDelayMs;
       while (!stop.aborted) {
         let from: string | null = null;
         try {
+          await beforeSubscribe?.();
           from = await readModel.checkpoint();
           reached = from;
           const progress = await feed(subscribe(from ?? undefined, stop), stop);

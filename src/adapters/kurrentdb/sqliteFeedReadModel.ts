@@ -1,6 +1,7 @@
 import { openSqliteDatabase } from '../sqlite/openSqliteDatabase.js';
 import { sqliteProjection } from '../sqlite/sqliteProjection.js';
 import { sqliteReadModel } from '../sqlite/sqliteReadModel.js';
+import { logIdentityRow } from './logIdentity.js';
 import type { FeederReadModel } from './projectionFeeder.js';
 
 /** Options of {@link sqliteFeedReadModel}. */
@@ -18,6 +19,8 @@ export interface SqliteFeedReadModelOptions {
 export interface SqliteFeedReadModel extends FeederReadModel {
   readonly file: string;
   saveCheckpoint(position: string): Promise<void>;
+  logIdentity(): Promise<string | null>;
+  saveLogIdentity(identity: string | null): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,12 @@ export const sqliteFeedReadModel = (options: SqliteFeedReadModelOptions): Sqlite
   };
   const projection = sqliteProjection(db);
   const readModel = sqliteReadModel({ db, projection, write, ensureOpen, comparePositions });
+  const selectIdentity = db.prepare<[string], { position: string | null }>(
+    'SELECT position FROM checkpoints WHERE name = ?',
+  );
+  const upsertIdentity = db.prepare<[string, string | null]>(
+    'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+  );
   return {
     ...readModel,
     file,
@@ -63,6 +72,15 @@ export const sqliteFeedReadModel = (options: SqliteFeedReadModelOptions): Sqlite
         if (current === null || comparePositions(position, String(current)) > 0)
           projection.setCheckpoint(position);
       });
+    },
+    async logIdentity() {
+      ensureOpen();
+      const row = selectIdentity.get(logIdentityRow);
+      return row?.position == null ? null : String(row.position);
+    },
+    async saveLogIdentity(identity) {
+      ensureOpen();
+      upsertIdentity.run(logIdentityRow, identity);
     },
     async close() {
       if (closed) return;

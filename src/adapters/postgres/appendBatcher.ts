@@ -26,6 +26,11 @@ export interface AppendBatcherOptions {
   readonly maxInFlight?: number;
   /** Appends per transaction at most (default 64). */
   readonly maxBatch?: number;
+  /**
+   * True for an error after which the batch may have committed (the connection was lost before the answer):
+   * its appends then all get that error, for their callers to settle, instead of being sent again one by one.
+   */
+  readonly unknownOutcome?: (error: unknown) => boolean;
 }
 
 interface Waiting {
@@ -81,7 +86,11 @@ export const appendBatcher = (options: AppendBatcherOptions) => {
     let outcomes: readonly AppendOutcome[];
     try {
       outcomes = await options.appendMany(`[${batch.map((w) => itemJson(w.item)).join(',')}]`, batch.length);
-    } catch {
+    } catch (error) {
+      if (options.unknownOutcome?.(error) === true) {
+        for (const w of batch) w.reject(error);
+        return;
+      }
       // Nothing of the batch was stored (one transaction): find the faulty append by sending each alone.
       await settleOneByOne(batch);
       return;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 
 /**
  * Wake-ups for the subscribers of one store object: its own commits wake them at once, other instances' commits
@@ -32,11 +32,14 @@ const maxDelayMs = 2000;
  */
 export const eventNotifications = (options: {
   readonly pool: pg.Pool;
-  readonly clientConfig: pg.ClientConfig;
+  /** A new client for the listening connection (after a failover: to the new primary). */
+  readonly newClient: () => pg.Client;
+  /** Checks the connected listener's server (throws to try again later: a standby cannot LISTEN usefully). */
+  readonly checkListener?: (client: pg.Client) => Promise<void>;
   readonly channel: string;
   readonly notifyIntervalMs?: number;
 }): EventNotifications => {
-  const { pool, clientConfig, channel } = options;
+  const { pool, newClient, checkListener, channel } = options;
   const notifyIntervalMs = options.notifyIntervalMs ?? 20;
   // Own notifications carry this id: local subscribers were woken already.
   const instanceId = randomUUID();
@@ -95,7 +98,7 @@ export const eventNotifications = (options: {
   const connect = (): Promise<void> => {
     if (closed || listener !== undefined) return Promise.resolve();
     connecting ??= (async () => {
-      const client = new pg.Client(clientConfig);
+      const client = newClient();
       client.on('error', () => {
         // 'end' follows; reconnecting happens there.
       });
@@ -109,6 +112,7 @@ export const eventNotifications = (options: {
       });
       try {
         await client.connect();
+        await checkListener?.(client);
         await client.query(`LISTEN "${channel}"`);
       } catch {
         // The server is away: try again later (subscribers poll meanwhile).

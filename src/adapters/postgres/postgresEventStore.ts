@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import pg from 'pg';
+import type pg from 'pg';
 import { JobError, type StoreError } from '../../domain/errors.js';
 import {
   expectationHolds,
@@ -23,12 +23,14 @@ import { deepFreeze } from '../memory/deepFreeze.js';
 import { sealEvents } from '../sealEvents.js';
 import { sleepUntil } from '../sleepUntil.js';
 import { appendBatcher, type AppendOutcome } from './appendBatcher.js';
+import { isConnectionLoss } from './connectionLoss.js';
 import { eventNotifications } from './eventNotifications.js';
 import { latestPostgresSchemaVersion, migratePostgres, postgresNames } from './migrations.js';
+import { postgresConnections } from './postgresConnections.js';
 import { parsePostgresPosition } from './postgresPosition.js';
 import { foldProjection, jobProjectionPayload, projectionJson } from './postgresProjection.js';
 import { claimOffers, postgresReadModel } from './postgresReadModel.js';
-import { checkSchemaName, redactPostgresUrl } from './postgresUrl.js';
+import { checkSchemaName, redactPostgresUrl, type PostgresTargetSession } from './postgresUrl.js';
 import { rebuildPostgresReadModel, type EventRow } from './rebuildPostgresReadModel.js';
 import { emptyView, extendView, projectedOf, streamCache, viewOf, type StreamView } from './streamCache.js';
 import type { WithDefaultBlobStore } from '../../app/BlobStore.js';
@@ -39,7 +41,11 @@ export { parsePostgresUrl, type PostgresUrlOptions } from './postgresUrl.js';
 
 /** Options of {@link postgresEventStore}. */
 export interface PostgresEventStoreOptions {
-  /** A `postgres://` connection string for `pg` (see `parsePostgresUrl` for a store URL with options). */
+  /**
+   * A `postgres://` connection string for `pg` (see `parsePostgresUrl` for a store URL with options). It may name
+   * several hosts, a primary and its standbys (`postgres://app@db1:5432,db2:5432/prod`): the store then writes to
+   * the writable one and follows it through a failover (see `failoverTimeoutMs`).
+   */
   readonly url: string;
   /** The schema that holds the store's tables and functions (default `jobledger`); created when missing. */
   readonly schema?: string;
@@ -74,6 +80,17 @@ export interface PostgresEventStoreOptions {
    * `saveCheckpoint` records one reached without events; nothing is meant to be appended to this schema.
    */
   readonly feedPositions?: (a: string, b: string) => number;
+  /**
+   * With several hosts in `url` (or when given): how long a call waits for a writable host after the connection
+   * was lost, in milliseconds (default 30 000). Meanwhile the store probes every host until one is writable
+   * (`targetSessionAttrs`) and moves its pool, its LISTEN connection and its subscribers there; an append whose
+   * commit outcome was lost with the connection is answered by reading its event ids back (a success if they
+   * landed, sent again if not). Past the timeout a call fails with a StoreError saying the failover did not
+   * finish. One host without this option: an error is answered at once, as a plain connection does.
+   */
+  readonly failoverTimeoutMs?: number;
+  /** How the writable host is recognised, as libpq's `target_session_attrs` (default `read-write`). */
+  readonly targetSessionAttrs?: PostgresTargetSession;
 }
 
 /** The Postgres event store: a {@link ProjectedEventStore} that can also rebuild and migrate on demand. */
@@ -193,18 +210,29 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
   const optimisticAttempts = options.optimisticAttempts ?? 3;
   const base = redactPostgresUrl(options.url);
   const description = `${base}${base.includes('?') ? '&' : '?'}schema=${schema}`;
-  const clientConfig: pg.ClientConfig = {
-    connectionString: options.url,
-    application_name: options.applicationName ?? 'jobledger',
-    ...(options.statementTimeoutMs !== undefined && { statement_timeout: options.statementTimeoutMs }),
-    // The read functions rely on a new snapshot per statement.
-    options: '-c default_transaction_isolation=read\\ committed',
-  };
-  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10 });
+  const connections = postgresConnections({
+    url: options.url,
+    config: {
+      application_name: options.applicationName ?? 'jobledger',
+      ...(options.statementTimeoutMs !== undefined && { statement_timeout: options.statementTimeoutMs }),
+      // The read functions rely on a new snapshot per statement.
+      options: '-c default_transaction_isolation=read\\ committed',
+    },
+    poolSize: options.poolSize ?? 10,
+    description: base,
+    ...(options.targetSessionAttrs !== undefined && { targetSessionAttrs: options.targetSessionAttrs }),
+    ...(options.failoverTimeoutMs !== undefined && { failoverTimeoutMs: options.failoverTimeoutMs }),
+  });
+  const pool = connections.pool;
   pool.on('error', () => {
     // An idle connection broke (server restart): the pool drops it and opens another when needed.
   });
-  const notifications = eventNotifications({ pool, clientConfig, channel: names.channel });
+  const notifications = eventNotifications({
+    pool,
+    newClient: connections.newClient,
+    checkListener: connections.checkWritable,
+    channel: names.channel,
+  });
   const cache = streamCache(options.cacheEvents ?? 20_000);
 
   let closed = false;
@@ -343,7 +371,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
   const batcher = appendBatcher({
     appendOne: async (item) =>
       (
-        await pool.query<AppendRow>({
+        await pool.queryOnce<AppendRow>({
           name: `${schema}:append`,
           text: `SELECT outcome, actual, tx_id, seqs, missing
                  FROM ${q('append_events')}($1, $2, $3, $4::json, $5::jsonb)`,
@@ -352,14 +380,48 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
       ).rows[0]!,
     appendMany: async (itemsJson) =>
       (
-        await pool.query<AppendRow>({
+        await pool.queryOnce<AppendRow>({
           name: `${schema}:append-batch`,
           text: `SELECT outcome, actual, tx_id, seqs, missing FROM ${q('append_batch')}($1::json) ORDER BY idx`,
           values: [itemsJson],
         })
       ).rows,
     ...(options.maxAppendTransactions !== undefined && { maxInFlight: options.maxAppendTransactions }),
+    // After a failover a lost batch may have committed: its appends are settled each (tryAppend), never resent.
+    ...(connections.failover && { unknownOutcome: isConnectionLoss }),
   });
+
+  /**
+   * Whether sealed events whose commit outcome was lost with the connection are in the log (the event ids are
+   * ours and unique): the row `append_events` would have answered, or undefined when they are not there.
+   */
+  const landedRow = async (s: Sealed): Promise<AppendRow | undefined> => {
+    if (s.events.length === 0) return undefined;
+    const rows = (
+      await pool.query<{ version: number; event_id: string; tx_id: string; seq: string }>({
+        name: `${schema}:landed`,
+        text: `SELECT e.version, e.event_id, e.tx_id::text AS tx_id, e.seq::text AS seq FROM ${q('events')} e
+               WHERE e.event_id = ANY($1::text[]) ORDER BY e.version`,
+        values: [s.events.map((e) => e.eventId)],
+      })
+    ).rows;
+    if (rows.length === 0) return undefined;
+    const matches =
+      rows.length === s.events.length &&
+      rows.every((r, i) => r.event_id === s.events[i]!.eventId && r.version === s.events[i]!.version);
+    if (!matches) {
+      throw new Error(
+        `${s.view.streamId}: ${rows.length} of the ${s.events.length} events of an append whose outcome was lost are in the log, not as they were sent; run verify`,
+      );
+    }
+    return {
+      outcome: 'ok',
+      actual: rows[rows.length - 1]!.version,
+      tx_id: rows[0]!.tx_id,
+      seqs: rows.map((r) => r.seq),
+      missing: null,
+    };
+  };
 
   /**
    * One optimistic append: stored only if the stream is still at `view`'s tip. One round trip, shared with the
@@ -371,13 +433,19 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     expected: string,
   ): Promise<Attempt> => {
     const s = seal(view, events);
-    const row = (await batcher.append({
+    const item = {
       streamId: view.streamId,
       expected,
       tip: view.version,
       eventsJson: s.eventsJson,
       projectionJson: s.projectionJson,
-    })) as AppendRow;
+    };
+    // The same request again after a failover, unless it landed before the connection was lost.
+    const row = await connections.settle({
+      attempt: async () => (await batcher.append(item)) as AppendRow,
+      landed: () => landedRow(s),
+      accepted: (r) => r.outcome === 'ok',
+    });
     if (row.outcome === 'ok') return { kind: 'ok', result: committed(s, row) };
     if (row.outcome === 'wrong-expected') {
       if (row.actual !== view.version) cache.delete(view.streamId);
@@ -399,11 +467,12 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
    */
   let lockedWrites = 0;
   let storedEvents = 0;
-  const lockedWrite = async <Err>(
+  const lockedWriteOnce = async <Err>(
     streamId: string,
     known: StreamView | undefined,
     plan: (view: StreamView) => E.Either<Err, readonly NewEvent[]>,
     expected: string,
+    sending: (s: Sealed) => void,
   ): Promise<E.Either<Err | StoreError, AppendResult>> => {
     const client = await pool.connect();
     lockedWrites++;
@@ -430,6 +499,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         return E.isLeft(planned) ? planned : E.right(emptyResult(view));
       }
       const s = seal(view, planned.right);
+      sending(s);
       const results2 = (await client.query(
         `SELECT outcome, actual, tx_id, seqs, missing FROM ${q('append_events')}(${stream},
            ${client.escapeLiteral(expected)}, ${view.version}, ${client.escapeLiteral(s.eventsJson)}::json,
@@ -457,6 +527,26 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     }
   };
 
+  /** {@link lockedWriteOnce}, decided again after a failover unless the write it sent had landed. */
+  const lockedWrite = <Err>(
+    streamId: string,
+    known: StreamView | undefined,
+    plan: (view: StreamView) => E.Either<Err, readonly NewEvent[]>,
+    expected: string,
+  ): Promise<E.Either<Err | StoreError, AppendResult>> => {
+    let sent: Sealed | undefined;
+    return connections.settle({
+      attempt: () => lockedWriteOnce(streamId, known, plan, expected, (s) => (sent = s)),
+      landed: async () => {
+        const s = sent;
+        sent = undefined;
+        if (s === undefined) return undefined;
+        const row = await landedRow(s);
+        return row === undefined ? undefined : E.right(committed(s, row));
+      },
+    });
+  };
+
   const offers = claimOffers();
   const readModel = postgresReadModel({
     pool,
@@ -481,9 +571,17 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     // File contents in tables of this schema (same server, same credentials), behind a local cache of 1 GiB in
     // the OS temp directory, removed when the ledger closes.
     defaultBlobStore: () =>
-      cachedBlobStore(postgresBlobStore({ url: options.url, schema }), {
-        dir: join(tmpdir(), `jobledger-cache-${schema}-${process.pid}-${randomUUID().slice(0, 8)}`),
-      }),
+      cachedBlobStore(
+        postgresBlobStore({
+          url: options.url,
+          schema,
+          ...(options.failoverTimeoutMs !== undefined && { failoverTimeoutMs: options.failoverTimeoutMs }),
+          ...(options.targetSessionAttrs !== undefined && { targetSessionAttrs: options.targetSessionAttrs }),
+        }),
+        {
+          dir: join(tmpdir(), `jobledger-cache-${schema}-${process.pid}-${randomUUID().slice(0, 8)}`),
+        },
+      ),
     schema,
     readModel,
     migrate: async () => {
@@ -663,7 +761,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
       closed = true;
       cache.clear();
       await notifications.close();
-      await pool.end();
+      await connections.end();
     },
   };
   return store;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyCommand } from '../../../src/adapters/cli/copyCommand.js';
+import { copyEventLog, eventBytes } from '../../../src/adapters/cli/copyEventLog.js';
 import { demoCommand } from '../../../src/adapters/cli/demoCommand.js';
 import { memoryEventStore } from '../../../src/adapters/memory/memoryEventStore.js';
 import { openStore } from '../../../src/adapters/openStore.js';
@@ -83,11 +84,51 @@ describe('jobledger copy', () => {
     [['--to', 'sqlite:x.db'], 2, 'copy needs --from'],
     [['--from', 'sqlite:x.db'], 2, 'copy needs --to'],
     [['--from', 'sqlite:./same.db', '--to', 'sqlite:same.db'], 2, '--from and --to name the same store'],
+    [
+      ['--from', 'memory:', '--to', 'memory:', '--batch-bytes', '0'],
+      2,
+      '--batch-bytes 0 is not a positive number',
+    ],
   ])('refuses %j in one line', async (args, code, message) => {
     const h = harness();
     expect(await copyCommand(args, h.io)).toBe(code);
     expect(h.stderr()).toMatch(oneLineFailure);
     expect(h.stderr()).toContain(message);
+  });
+
+  it('splits the appends of a long stream by bytes, and sends an event larger than the limit alone', async () => {
+    const source = memoryEventStore();
+    const comment = (n: number, bytes: number) => ({
+      type: 'JobCommentAdded',
+      data: { commentId: `c${n}`, content: 'x'.repeat(bytes) },
+    });
+    const sizes = [20_000, 20_000, 30_000, 150_000, 10_000, 40_000, 40_000, 40_000, 5_000];
+    for (const [n, bytes] of sizes.entries())
+      await source.append('job-big', [comment(n, bytes)], { expected: n === 0 ? 'no-stream' : n - 1 })();
+    const target = memoryEventStore();
+    const sent: StoredEvent[][] = [];
+    const recording = {
+      ...target,
+      append: (...args: Parameters<typeof target.append>) => {
+        const appending = target.append(...args);
+        return async () => {
+          const r = await appending();
+          if (r._tag === 'Right') sent.push([...r.right.events]);
+          return r;
+        };
+      },
+    };
+    const copied = await copyEventLog(source, recording, { batchBytes: 100_000 });
+    expect(copied).toMatchObject({ _tag: 'Right', right: { events: sizes.length } });
+    expect(sent.map((batch) => batch.map((e) => (e.data as { content: string }).content.length))).toEqual([
+      [20_000, 20_000, 30_000],
+      [150_000],
+      [10_000, 40_000, 40_000],
+      [40_000, 5_000],
+    ]);
+    for (const batch of sent.filter((b) => b.length > 1))
+      expect(batch.reduce((n, e) => n + eventBytes(e), 0)).toBeLessThanOrEqual(100_000);
+    expect((await readAll(target)).map(portable)).toEqual((await readAll(source)).map(portable));
   });
 
   it('does not create the target when the source is missing', async () => {

@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/adapters/openStore.js';
 import { createJobLedger } from '../../../src/app/createJobLedger.js';
+import { childOutput } from '../../support/childOutput.js';
 import { compiledPackage } from '../../support/compiledPackage.js';
 
 // better-sqlite3 is synchronous, so crashes and claim races only show across processes (DESIGN section 8).
@@ -36,29 +37,7 @@ const child = (script: string, env: Record<string, string>) => {
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
-  const lines: string[] = [];
-  let partial = '';
-  let stderr = '';
-  let onLines = () => {};
-  proc.stdout.on('data', (chunk: Buffer) => {
-    const parts = (partial + chunk.toString()).split('\n');
-    partial = parts.pop()!;
-    lines.push(...parts);
-    onLines();
-  });
-  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const printed = (holds: (lines: readonly string[]) => boolean): Promise<void> =>
-    new Promise((resolve, reject) => {
-      onLines = () => {
-        if (holds(lines)) resolve();
-      };
-      onLines();
-      void exited.then((code) =>
-        reject(new Error(`the child exited (${code}) after printing ${lines.length} lines: ${stderr}`)),
-      );
-    });
-  return { proc, lines, exited, printed, stderr: () => stderr };
+  return { proc, ...childOutput(proc) };
 };
 
 const user = { kind: 'user', id: 'u-alice', tenantId: 't1' } as const;
