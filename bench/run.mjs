@@ -12,6 +12,7 @@ import { runListing } from './sections/listing.mjs';
 import { runPostgres } from './sections/postgres.mjs';
 import { runRebuild } from './sections/rebuild.mjs';
 import { runReplay } from './sections/replay.mjs';
+import { runTelemetry } from './sections/telemetry.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = ['1', 'true', 'yes'].includes(String(process.env.BENCH_QUICK ?? '').toLowerCase());
@@ -39,6 +40,7 @@ const sections = {
   listing: runListing,
   postgres: runPostgres,
   http: runHttp,
+  telemetry: runTelemetry,
 };
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')

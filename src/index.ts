@@ -114,6 +114,7 @@ export {
   type ExpiredLease,
 } from './app/createJobLedger.js';
 export type { JobLedgerSession } from './app/JobLedgerSession.js';
+export { telemetryScope, type JobLedgerTelemetry } from './app/telemetry/telemetryInstruments.js';
 export type { VerifyProgress } from './app/verifyLedger.js';
 export { openStore, storeSchemes } from './adapters/openStore.js';
 export { memoryEventStore } from './adapters/memory/memoryEventStore.js';
@@ -147,6 +148,9 @@ export {
   type HttpServerOptions,
 } from './adapters/http/createHttpServer.js';
 export { parseTokens, readTokensFile, type TokenPrincipal, type TokenTable } from './adapters/http/tokens.js';
+export type { MetricsEndpoint } from './adapters/http/metricsRoutes.js';
+export type { RequestLogOptions } from './adapters/http/requestLog.js';
+export { openPrometheusMetrics, type PrometheusMetrics } from './adapters/telemetry/prometheusMetrics.js';
 export {
   kurrentdbEventStore,
   type KurrentdbEventStore,

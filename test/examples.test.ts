@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { quickstart } from '../examples/quickstart.js';
+import { telemetryExample } from '../examples/telemetry.js';
 import { exampleAsShown, readmeCodeUnder } from './support/readmeExample.js';
 
 describe('the README examples run', () => {
@@ -23,5 +24,18 @@ describe('the README examples run', () => {
         'openStore(storeUrl)': "openStore('sqlite:./jobledger.db')",
       }),
     );
+  });
+
+  it('telemetry: the command is a span inside the caller’s, the jobs gauge reads the read model', async () => {
+    const seen = await telemetryExample(`sqlite:${join(dir, 'telemetry.db')}`);
+    expect(seen.names).toEqual(['jobledger.store.append', 'jobledger.command', 'POST /render']);
+    expect(seen.command).toMatchObject({
+      'jobledger.command.type': 'createJob',
+      'jobledger.status.from': 'Created',
+      'jobledger.status.to': 'Pending',
+      'jobledger.store.kind': 'sqlite',
+      'jobledger.outcome': 'ok',
+    });
+    expect(seen.pendingJobs).toBe(1);
   });
 });

@@ -19,6 +19,8 @@ import { createLiveFeed } from './liveFeed.js';
 import { verifyLedger, type VerifyProgress } from './verifyLedger.js';
 import type { BlobStore, CacheStats } from './BlobStore.js';
 import { defaultBlobStore } from './defaultBlobStore.js';
+import { ledgerTelemetry } from './telemetry/ledgerTelemetry.js';
+import type { JobLedgerTelemetry } from './telemetry/telemetryInstruments.js';
 
 /** Options of {@link createJobLedger}. */
 export interface JobLedgerOptions {
@@ -42,6 +44,12 @@ export interface JobLedgerOptions {
   readonly files?: BlobStore;
   /** The largest file content a call may store, in bytes (default 4 GiB). */
   readonly maxFileBytes?: number;
+  /**
+   * OpenTelemetry spans and metrics, through `@opentelemetry/api` (see README, Telemetry): by default to the
+   * globally registered providers (the API's no-op when none is), or to the providers given here; `false`
+   * leaves the store and sessions unwrapped.
+   */
+  readonly telemetry?: JobLedgerTelemetry | false;
 }
 
 /** A job whose lease ran out, and where `expireLeases` moved it. */
@@ -95,12 +103,13 @@ const storeError = (what: string) => (cause: unknown) =>
  * // job is an Either: E.isRight(job) && job.right.statusHistory.map((s) => s.name) -> ['Created', 'Pending']
  */
 export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
-  const { store } = options;
-  if (!hasReadModel(store)) {
+  if (!hasReadModel(options.store)) {
     throw new Error(
-      `store ${store.description} keeps no read model; open it with openStore(url), which adds one`,
+      `store ${options.store.description} keeps no read model; open it with openStore(url), which adds one`,
     );
   }
+  const telemetry = ledgerTelemetry(options.telemetry, options.store.description);
+  const store = telemetry.store(options.store);
   const readModel: ReadModelStore = store.readModel;
   const leaseMs = options.leaseMs ?? 60_000;
   if (!Number.isInteger(leaseMs) || leaseMs <= 0)
@@ -130,7 +139,7 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
         get: (target, key) => (key === 'principal' ? target.principal : () => async () => E.left(error)),
       });
     }
-    return createSession(ctx, decoded.right as Principal, sessionOptions);
+    return telemetry.session(createSession(ctx, decoded.right as Principal, sessionOptions));
   };
   const system: SystemPrincipal = systemPrincipal;
 
@@ -146,7 +155,7 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
       }
     },
     as,
-    system: createSession(ctx, system),
+    system: telemetry.session(createSession(ctx, system)),
     expireLeases: (now) => async () => {
       const at = now ?? ctx.clock();
       const expired: ExpiredLease[] = [];
@@ -204,6 +213,7 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
         }
       },
     close: () => async () => {
+      telemetry.close();
       ctx.feed.close();
       try {
         await ctx.files.close();

@@ -9,7 +9,9 @@ import { defineCommand } from './defineCommand.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
 import { offsetClock } from './offsetClock.js';
 import { storeOption, storeUrlOf, withLedger } from './openCommandStore.js';
-import { integerOption } from './parseArgs.js';
+import { choiceOption, integerOption } from './parseArgs.js';
+import { logLevels } from '../http/requestLog.js';
+import { openPrometheusMetrics, type PrometheusMetrics } from '../telemetry/prometheusMetrics.js';
 import { simulateJobTraffic } from './simulateJobTraffic.js';
 
 const leaseMs = 60_000;
@@ -39,12 +41,25 @@ export const serveCommand = defineCommand({
       type: 'boolean',
       description: 'when the store has no jobs, first fill it with 30 simulated jobs of tenant t-demo',
     },
+    metrics: {
+      type: 'boolean',
+      description:
+        'serve GET /metrics for Prometheus (no token needed: expose the port to your scraper only); needs npm install @opentelemetry/sdk-metrics @opentelemetry/exporter-prometheus',
+    },
+    'log-level': {
+      type: 'string',
+      value: 'L',
+      choices: logLevels,
+      description: `the request log on standard error, one JSON line per record, tokens redacted: ${logLevels.join(', ')} (default info)`,
+    },
     store: storeOption,
   },
   run: async ({ values }, io) => {
     const port = integerOption('port', values.port ?? '8080', 0, 65_535);
     if (E.isLeft(port)) return port.left;
     const host = values.host ?? '127.0.0.1';
+    const logLevel = choiceOption('log-level', values['log-level'] ?? 'info', logLevels);
+    if (E.isLeft(logLevel)) return logLevel.left;
     const tokensFile = values.tokens ?? (io.env.JOBLEDGER_TOKENS_FILE || undefined);
     let tokens: TokenTable;
     let pageToken: string | undefined;
@@ -61,8 +76,20 @@ export const serveCommand = defineCommand({
     }
     const url = storeUrlOf(values.store, io);
     const clock = offsetClock(clockOf(io));
+    let metrics: PrometheusMetrics | undefined;
+    if (values.metrics === true) {
+      try {
+        metrics = await openPrometheusMetrics();
+      } catch (error) {
+        return cliFailure(
+          error instanceof Error ? error.message : String(error),
+          'or serve without --metrics',
+        );
+      }
+    }
+    const telemetry = metrics === undefined ? {} : { telemetry: { meterProvider: metrics.meterProvider } };
     const makeLedger = (store: Parameters<typeof createJobLedger>[0]['store']) =>
-      createJobLedger({ store, clock: clock.now, leaseMs });
+      createJobLedger({ store, clock: clock.now, leaseMs, ...telemetry });
     return withLedger(url, io, { mustExist: false, makeLedger }, async (ledger) => {
       if (values.demo === true) {
         const existing = await ledger.system.listJobs({ size: 1, archiveStatus: 'all' })();
@@ -73,7 +100,13 @@ export const serveCommand = defineCommand({
           io.stdout.write(`demo: 30 jobs of tenant t-demo added to ${url}\n`);
         }
       }
-      const server = createHttpServer({ ledger, tokens });
+      const server = createHttpServer({
+        ledger,
+        tokens,
+        logger: { level: logLevel.right, stream: io.stderr },
+        clock: clock.now,
+        ...(metrics !== undefined && { metrics: metrics.endpoint }),
+      });
       let base: string;
       try {
         base = await server.listen({ port: port.right, host });
@@ -85,7 +118,7 @@ export const serveCommand = defineCommand({
       }
       io.stdout.write(
         `jobledger serving ${url} at ${base}/${pageToken === undefined ? '' : `#token=${pageToken}`}\n` +
-          `API docs at ${base}/docs; stop with Ctrl-C (SIGINT) or SIGTERM\n`,
+          `API docs at ${base}/docs${metrics === undefined ? '' : `, metrics at ${base}/metrics`}; stop with Ctrl-C (SIGINT) or SIGTERM\n`,
       );
       if (pageToken !== undefined)
         io.stdout.write(`no --tokens file: this run's administrator token (tenant t-demo) is ${pageToken}\n`);
@@ -102,6 +135,7 @@ export const serveCommand = defineCommand({
       });
       io.stdout.write(`${signal}: finishing in-flight requests, then closing ${url}\n`);
       await server.close();
+      await metrics?.close();
       return 0;
     });
   },

@@ -1,5 +1,7 @@
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { TracerProvider } from '@opentelemetry/api';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { JobLedger } from '../../app/createJobLedger.js';
 import { agentRoutes } from './agentRoutes.js';
@@ -8,6 +10,11 @@ import { bearerAuth } from './bearerAuth.js';
 import { httpErrorOf, internalError } from './httpError.js';
 import type { StoreError } from '../../domain/errors.js';
 import { jobRoutes } from './jobRoutes.js';
+import { metricsRoutes, type MetricsEndpoint } from './metricsRoutes.js';
+import { machineRoute, overviewRoutes } from './overviewRoutes.js';
+import { redactUrl, requestLogger, type RequestLogOptions } from './requestLog.js';
+import { requestTracing } from './requestTracing.js';
+import { docsPolicy, securityHeaders } from './securityHeaders.js';
 import { pageRoutes } from './pageRoutes.js';
 import { componentSchemas, routeSchemas } from './routeSchemas.js';
 import type { TokenTable } from './tokens.js';
@@ -21,8 +28,17 @@ export interface HttpServerOptions {
   readonly tokens: TokenTable;
   /** The largest request body in bytes (default 1 MiB); a larger one answers 413. */
   readonly bodyLimit?: number;
-  /** Fastify's request log (default off). */
-  readonly logger?: boolean;
+  /**
+   * The request log (default off): `true` or options of {@link requestLogger}. Credentials never reach it: no
+   * headers are logged, and an `access_token` in a URL is redacted.
+   */
+  readonly logger?: boolean | RequestLogOptions;
+  /** Serves `GET /metrics` in the Prometheus text format (see `openPrometheusMetrics`). */
+  readonly metrics?: MetricsEndpoint;
+  /** Where request spans go (default: the tracer provider registered with `@opentelemetry/api`). */
+  readonly tracerProvider?: TracerProvider;
+  /** The ledger's clock, for the minutes of `GET /overview` (default: `() => new Date()`). */
+  readonly clock?: () => Date;
 }
 
 /** A running (or ready to run) HTTP service over a ledger. */
@@ -47,7 +63,20 @@ export interface HttpServer {
 export const createHttpServer = (options: HttpServerOptions): HttpServer => {
   const { ledger, tokens, bodyLimit = 1024 * 1024, logger = false } = options;
   const shutdown = new AbortController();
-  const app = Fastify({ logger, bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const app = Fastify({
+    logger: logger === false ? false : requestLogger(logger === true ? {} : logger),
+    bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  requestTracing(app, options.tracerProvider);
+  void app.register(helmet, securityHeaders);
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: 'NotFound',
+      message: `no route ${request.method} ${redactUrl(request.url)}; the routes are in /openapi.json`,
+    }),
+  );
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // A file download whose bytes fail their check before the answer started (see FileStream).
@@ -96,14 +125,19 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
       security: [{ bearer: [] }],
     },
   });
-  void app.register(swaggerUi, { routePrefix: '/docs' });
+  void app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsPolicy });
   void app.register(pageRoutes);
+  void app.register(machineRoute);
+  if (options.metrics !== undefined) void app.register(metricsRoutes(options.metrics));
   void app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(tokens));
     await api.register(jobRoutes(ledger));
     await api.register(agentRoutes(ledger));
     await api.register(waitRoutes(ledger, shutdown.signal));
     await api.register(fileRoutes(ledger));
+    await api.register(
+      overviewRoutes(ledger, { ...(options.clock !== undefined && { clock: options.clock }) }),
+    );
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -308,6 +308,38 @@ export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
     params: idParams,
     response: answers({ type: 'array', items: { $ref: '#/components/schemas/FileRevision' } }),
   },
+  'GET /overview': {
+    summary: 'jobs per status and the job flow of the last 15 minutes (the audit page’s list pictures)',
+    tags: ['jobs'],
+    querystring: object({ archive_status: { type: 'string', enum: ['active', 'archived', 'all'] } }, []),
+    response: answers(
+      object(
+        {
+          counts: {
+            ...object(Object.fromEntries(jobStatusNames.map((s) => [s, { type: 'integer' }]))),
+            description: 'the jobs the caller may see, per status, as listJobs totals them',
+          },
+          total: { type: 'integer' },
+          throughput: {
+            ...object(
+              {
+                bucket_seconds: { type: 'integer' },
+                until: { type: 'string', format: 'date-time' },
+                created: { type: 'array', items: { type: 'integer' } },
+                completed: { type: 'array', items: { type: 'integer' } },
+                failed: { type: 'array', items: { type: 'integer' } },
+              },
+              ['bucket_seconds', 'until', 'created', 'completed', 'failed'],
+            ),
+            description:
+              'jobs created, completed and failed per minute, oldest first, the last minute ending at until: ' +
+              'the jobs the caller created, or its tenant’s for an administrator',
+          },
+        },
+        ['counts', 'total', 'throughput'],
+      ),
+    ),
+  },
 };
 
 /** The named schemas the routes refer to (`#/components/schemas/<name>` in `/openapi.json`). */

@@ -37,6 +37,7 @@ import {
 import { refuseOldServer } from './kurrentdbServerVersion.js';
 import { redactKurrentdbUrl } from './kurrentdbUrl.js';
 import { fromKurrentWrongExpectedVersion } from './kurrentdbWrongExpectedVersion.js';
+import { missingPackage } from '../optionalPackage.js';
 import type { LogBounds } from './logIdentity.js';
 import { streamTipCache } from './streamTipCache.js';
 import { readableItems, type CancellableReadable } from './subscriptionItems.js';
@@ -48,6 +49,9 @@ export type KurrentClientPort = Pick<
   KurrentDBClient,
   'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'
 >;
+
+/** The official client, an optional peer dependency of jobledger. */
+export const kurrentClientPackage = '@kurrent/kurrentdb-client';
 
 /** Options of {@link kurrentdbEventStore}. */
 export interface KurrentdbEventStoreOptions {
@@ -107,10 +111,15 @@ export interface KurrentdbEventStore extends EventStore {
   logBounds(): Promise<LogBounds>;
 }
 
-// The client (gRPC, protobuf) is a noticeable share of a process's start-up: it is loaded when a KurrentDB store
-// is opened, not by every program that imports jobledger.
-const loadClient = (): typeof Kurrent =>
-  createRequire(import.meta.url)('@kurrent/kurrentdb-client') as typeof Kurrent;
+// The client (gRPC, protobuf, a native bridge: ~30 MB installed) is an optional peer dependency, loaded when a
+// KurrentDB store is opened: programs that never open one neither install it nor pay for loading it.
+const loadClient = (): typeof Kurrent => {
+  try {
+    return createRequire(import.meta.url)(kurrentClientPackage) as typeof Kurrent;
+  } catch (error) {
+    throw missingPackage(kurrentClientPackage, { purpose: 'a kurrentdb:// store' }, error);
+  }
+};
 
 const reason = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transitionTable } from '../../../src/domain/transitionTable.js';
@@ -118,5 +118,63 @@ describe('the jobledger bin', () => {
     }
     // The store was closed whole: it verifies.
     expect(run(['verify'], { cwd }).code).toBe(0);
+  }, 90_000);
+
+  it('serve --metrics --log-level info: the request log of a session that used the event stream holds no token', async () => {
+    const cwd = dirs.path('serve-log');
+    mkdirSync(cwd);
+    const tokens = {
+      'user-token-for-the-log-test': { kind: 'user', id: 'u-1', tenantId: 't1', roles: ['administrator'] },
+      'agent-token-for-the-log-test': { kind: 'agent', id: 'a-1', tenantId: 't1' },
+    };
+    writeFileSync(join(cwd, 'tokens.json'), JSON.stringify(tokens));
+    const { JOBLEDGER_STORE: _store, JOBLEDGER_TOKENS_FILE: _tokens, ...env } = process.env;
+    const child = spawn(
+      process.execPath,
+      [bin, 'serve', '--port', '0', '--tokens', 'tokens.json', '--metrics', '--log-level', 'info'],
+      { cwd, env },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      let line: RegExpExecArray | null = null;
+      while (!(line = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(line, stdout + stderr).not.toBeNull();
+      const base = line![1]!;
+      const bearer = { authorization: 'Bearer user-token-for-the-log-test' };
+      const created = await fetch(`${base}/jobs`, {
+        method: 'POST',
+        headers: { ...bearer, 'content-type': 'application/json' },
+        body: JSON.stringify({ function: { id: 'fn' }, file: { name: 'a.json' } }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      const stream = new AbortController();
+      const events = await fetch(`${base}/jobs/${id}/events?access_token=user-token-for-the-log-test`, {
+        signal: stream.signal,
+      });
+      expect(events.status).toBe(200);
+      await events.body!.getReader().read();
+      stream.abort();
+      await fetch(`${base}/agent/job`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer agent-token-for-the-log-test', 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/^jobledger_jobs\{status="Claimed"[^}]*\} 1$/m);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(stderr).toContain('access_token=[redacted]');
+    expect(stderr).toContain('"url":"/agent/job"');
+    for (const token of Object.keys(tokens)) expect(stdout + stderr).not.toContain(token);
+    expect(stdout + stderr).not.toMatch(/bearer/i);
   }, 90_000);
 });

@@ -5,6 +5,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Job } from '../../../src/domain/dto.js';
+import { transitionTable } from '../../../src/domain/transitionTable.js';
 import { describeWith, type OptionalService } from '../../support/optionalService.js';
 import { call, startServer } from './httpTestServer.js';
 
@@ -55,7 +56,24 @@ describeWith(chromiumBrowser, 'the page in Chromium', () => {
     page.on('request', (r) => {
       if (!r.url().startsWith(s.url)) external.push(r.url());
     });
+    // Anything the Content-Security-Policy blocks shows as a console error.
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') refused.push(m.text());
+    });
     await page.goto(`${s.url}/#token=alice-token`);
+    // The list's pictures: a bar per status (alice's one job is Pending) and the last minutes' flow.
+    await expect
+      .poll(() => page.locator('#status-bars [data-status="Pending"]').getAttribute('data-count'), {
+        timeout: 10_000,
+      })
+      .toBe('1');
+    expect(await page.locator('#status-bars [data-status]').count()).toBe(10);
+    await expect
+      .poll(() => page.locator('#throughput [data-flow="created"]').getAttribute('data-total'), {
+        timeout: 10_000,
+      })
+      .toBe('1');
     await page.locator(`#jobs a:has-text("${id}")`).click();
     const rows = page.locator('#timeline tbody tr');
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
@@ -75,6 +93,46 @@ describeWith(chromiumBrowser, 'the page in Chromium', () => {
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(7);
     expect(await rows.last().textContent()).toContain('Completed');
     await expect.poll(() => page.locator('#audit .ok').count(), { timeout: 10_000 }).toBe(8);
+    // The machine, drawn from /machine.json, with this job's path: six edges taken, Completed the current one.
+    const taken = await page
+      .locator('#machine path.edge.taken[data-from]')
+      .evaluateAll((paths) =>
+        paths.map((p) => `${p.getAttribute('data-from')}>${p.getAttribute('data-to')}`),
+      );
+    expect(taken.sort()).toEqual(
+      [
+        'Created>Pending',
+        'Pending>Claimed',
+        'Claimed>Validating',
+        'Validating>Running',
+        'Running>Uploading',
+        'Uploading>Completed',
+      ].sort(),
+    );
+    expect(await page.locator('#machine path.edge[data-from]').count()).toBe(
+      Object.values(transitionTable).flat().length,
+    );
+    expect(await page.locator('#machine .state.current').getAttribute('data-status')).toBe('Completed');
+    expect(await page.locator('#machine .state.visited').count()).toBe(7);
+    // The time bar: one segment per status before the terminal one, each as long as the job stayed there.
+    const segments = await page
+      .locator('#time-bar rect.segment')
+      .evaluateAll((rects) =>
+        rects.map((r) => [r.getAttribute('data-status'), Number(r.getAttribute('data-ms'))]),
+      );
+    expect(segments.map(([name]) => name)).toEqual([
+      'Created',
+      'Pending',
+      'Claimed',
+      'Validating',
+      'Running',
+      'Uploading',
+    ]);
+    const history = (await call(s.url, 'GET', `/jobs/${id}/status-history`, 'alice-token')).body as {
+      created: string;
+    }[];
+    const stays = history.slice(1).map((h, i) => Date.parse(h.created) - Date.parse(history[i]!.created));
+    expect(segments.map(([, ms]) => ms)).toEqual(stays);
     // The result's revision, downloaded through the page (fetch with the token, then a blob link).
     const files = page.locator('#files tbody tr');
     expect(await files.count()).toBe(2);
@@ -95,5 +153,15 @@ describeWith(chromiumBrowser, 'the page in Chromium', () => {
     await page.screenshot({ path: shot, fullPage: true });
     expect(existsSync(shot)).toBe(true);
     expect(external).toEqual([]);
-  }, 40_000);
+    expect(refused).toEqual([]);
+    // Back on the list, the bars follow: the job is Completed now.
+    await page.goto(`${s.url}/#/`);
+    await expect
+      .poll(() => page.locator('#status-bars [data-status="Completed"]').getAttribute('data-count'), {
+        timeout: 10_000,
+      })
+      .toBe('1');
+    expect(await page.locator('#throughput [data-flow="completed"]').getAttribute('data-total')).toBe('1');
+    if (process.env.JOBLEDGER_SCREENSHOT === '1') await page.screenshot({ path: 'docs/job-list.png' });
+  }, 60_000);
 });

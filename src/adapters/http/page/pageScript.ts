@@ -30,7 +30,7 @@ async function showList(params) {
   const page = await api('/jobs?' + q.toString());
   const statuses = ['', 'Created', 'Pending', 'Claimed', 'Validating', 'Running', 'Uploading', 'Completed', 'Failed', 'Canceled', 'Unknown'];
   main.innerHTML =
-    '<h1>Jobs</h1><form class="filters" id="filters">status <select name="status_name">' +
+    '<h1>Jobs</h1><div class="pictures" id="overview"></div><form class="filters" id="filters">status <select name="status_name">' +
     statuses.map((s) => '<option' + (q.get('status_name') === s ? ' selected' : '') + '>' + s + '</option>').join('') +
     '</select> archive <select name="archive_status">' +
     ['active', 'archived', 'all'].map((s) => '<option' + (q.get('archive_status') === s ? ' selected' : '') + '>' + s + '</option>').join('') +
@@ -41,6 +41,7 @@ async function showList(params) {
     '</tbody></table><p>page ' + page.page + ' of ' + page.pages + ', ' + page.total + ' jobs ' +
     (page.page > 1 ? '<a href="#/?' + pageLink(q, page.page - 1) + '">previous</a> ' : '') +
     (page.page < page.pages ? '<a href="#/?' + pageLink(q, page.page + 1) + '">next</a>' : '') + '</p>';
+  listPictures(document.getElementById('overview'), q.get('archive_status') || 'active').catch(fail);
   document.getElementById('filters').addEventListener('submit', (e) => {
     e.preventDefault();
     const f = new URLSearchParams(new FormData(e.target));
@@ -59,6 +60,7 @@ async function showJob(id) {
   main.innerHTML =
     '<p><a href="#/">all jobs</a></p><h1>Job ' + esc(job.id) + ' ' + statusBadge(current(job).name) + '</h1>' +
     '<p class="muted">function ' + esc(job.function.name || job.function.id) + ' · tenant ' + esc(job.tenant_id) + ' · created by ' + esc(job.created_by_id) + '</p>' +
+    '<h2>Path through the status machine</h2><div id="pictures"></div>' +
     '<h2>Status timeline</h2><table id="timeline"><thead><tr><th>when</th><th>status</th><th>who</th><th>message</th></tr></thead><tbody>' +
     job.status_history.map((s) => '<tr><td>' + when(s.created) + '</td><td>' + statusBadge(s.name) + '</td><td>' + esc(s.agent_id || s.created_by_id) + '</td><td>' + esc(s.message) + '</td></tr>').join('') +
     '</tbody></table><h2>File</h2><table id="files"><thead><tr><th>revision</th><th>name</th><th>size</th><th>sha256</th><th>when</th><th>who</th><th></th></tr></thead><tbody>' +
@@ -72,6 +74,7 @@ async function showJob(id) {
     events.map((e) => '<tr><td>' + e.version + '</td><td>' + esc(e.type) + '</td><td>' + esc(e.metadata.actor && e.metadata.actor.id) + '</td><td>' + when(e.metadata.recorded_at) +
       '</td><td><code>' + esc(e.metadata.hash) + '</code> ' + (broken.has(e.version) ? '<span class="bad" title="' + esc(broken.get(e.version)) + '">✗ ' + esc(broken.get(e.version)) + '</span>' : '<span class="ok" title="hash recomputed by the server from the event and linked to the one before">✓ verified</span>') + '</td></tr>').join('') +
     '</tbody></table>';
+  jobPictures(document.getElementById('pictures'), job).catch(fail);
   // Downloads go through fetch, since a link cannot send the bearer token; the bytes are checked by the server.
   for (const button of document.querySelectorAll('#files button'))
     button.addEventListener('click', async () => {
@@ -94,6 +97,7 @@ async function showJob(id) {
 function fail(error) { main.innerHTML = '<p class="error">' + esc(error.message) + '</p><p class="muted">Enter a bearer token above if the API answered 401.</p>'; }
 function route() {
   if (stream) { stream.close(); stream = undefined; }
+  stopPictures();
   const h = location.hash.replace(/^#/, '') || '/';
   const job = /^\/jobs\/([^?]+)/.exec(h);
   (job ? showJob(decodeURIComponent(job[1])) : showList(h.split('?')[1] || '')).catch(fail);
