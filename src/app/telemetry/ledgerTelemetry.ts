@@ -79,6 +79,9 @@ export const ledgerTelemetry = (
 ): LedgerTelemetry => {
   if (options === false) return untraced;
   const instruments = telemetryInstruments(options);
+  // Nothing registered and nothing given: every span and metric would be the API's no-op, so wrap nothing and
+  // cost nothing (a provider registered later is not seen — register the SDK first, as the option says).
+  if (instruments.noop) return untraced;
   const kind = storeKindOf(description);
   const state: SessionTelemetryState = { pools: new Set() };
   let stopGauges = () => {};

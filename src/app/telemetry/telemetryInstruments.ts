@@ -1,5 +1,7 @@
 import {
+  createNoopMeter,
   metrics,
+  ProxyTracerProvider,
   trace,
   type Counter,
   type Histogram,
@@ -12,8 +14,9 @@ import {
 
 /**
  * Where a ledger sends its telemetry. Both default to the providers registered globally with
- * `@opentelemetry/api` (by your OpenTelemetry SDK set-up); without one, every call is the API's no-op.
- * Register the SDK before you create the ledger: meters are taken when the ledger is created.
+ * `@opentelemetry/api` (by your OpenTelemetry SDK set-up). Register the SDK before you create the ledger: the
+ * providers are looked at when the ledger is created, and when both are the API's no-ops the ledger wraps
+ * nothing, so telemetry costs nothing.
  */
 export interface JobLedgerTelemetry {
   readonly tracerProvider?: TracerProvider;
@@ -25,6 +28,8 @@ export const telemetryScope = 'jobledger';
 
 /** The tracer and the instruments of one ledger. @internal */
 export interface TelemetryInstruments {
+  /** True when both providers are the API's no-ops (no SDK registered, none given): the ledger wraps nothing. */
+  readonly noop: boolean;
   readonly tracer: Tracer;
   readonly meter: Meter;
   /** `jobledger.commands` {command, outcome}: every command a session ran. */
@@ -45,9 +50,11 @@ export interface TelemetryInstruments {
 
 /** Creates the instruments on the given (or the global) providers. @internal */
 export const telemetryInstruments = (options: JobLedgerTelemetry = {}): TelemetryInstruments => {
-  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(telemetryScope);
+  const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
+  const tracer = tracerProvider.getTracer(telemetryScope);
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(telemetryScope);
   return {
+    noop: isNoopTracerProvider(tracerProvider) && meter instanceof noopMeterClass,
     tracer,
     meter,
     commands: meter.createCounter('jobledger.commands', {
@@ -75,6 +82,14 @@ export const telemetryInstruments = (options: JobLedgerTelemetry = {}): Telemetr
     }),
   };
 };
+
+// The API's no-op meter class, and its no-op tracer provider: what a global proxy hands out while no SDK is
+// registered (`getDelegate()` of any proxy without a delegate answers the same no-op instance).
+const noopMeterClass = createNoopMeter().constructor as new () => Meter;
+const noopTracerProvider = new ProxyTracerProvider().getDelegate();
+const isNoopTracerProvider = (provider: TracerProvider): boolean =>
+  provider === noopTracerProvider ||
+  (provider instanceof ProxyTracerProvider && provider.getDelegate() === noopTracerProvider);
 
 /** The kind of store a description names (`sqlite:./a.db` -> `sqlite`), for the `store` attribute. */
 export const storeKindOf = (description: string): string => {

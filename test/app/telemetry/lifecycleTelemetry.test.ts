@@ -182,4 +182,13 @@ describe('telemetry where commands race (read, decide, append with the expected 
     expect(t.ledger.store).toBe(t.store);
     expect(await otel.finished()).toEqual([]);
   });
+
+  it('with no SDK registered and none given, the ledger wraps nothing (the no-op costs nothing)', async () => {
+    const t = testLedger();
+    await ok(t.alice.createJob(smallJob));
+    expect(t.ledger.store).toBe(t.store);
+    // The same ledger given a provider is wrapped: the check above can fail.
+    const traced = testLedger(undefined, { telemetry: { tracerProvider: otel.telemetry.tracerProvider } });
+    expect(traced.ledger.store).not.toBe(traced.store);
+  });
 });
