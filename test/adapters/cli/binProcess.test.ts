@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transitionTable } from '../../../src/domain/transitionTable.js';
+import { childOutput } from '../../support/childOutput.js';
 import { compiledPackage } from '../../support/compiledPackage.js';
 import { oneLineFailure, tempDir } from './cliHarness.js';
 
@@ -16,6 +17,12 @@ beforeAll(() => compiled.build(), 180_000);
 afterAll(() => {
   dirs.cleanup();
 });
+
+/** The first line the child prints that matches `pattern`, as it is printed (no polling). */
+const firstMatch = async (out: ReturnType<typeof childOutput>, pattern: RegExp): Promise<RegExpExecArray> => {
+  await out.printed((lines) => lines.some((line) => pattern.test(line)));
+  return out.lines.map((line) => pattern.exec(line)).find((m) => m !== null)!;
+};
 
 const run = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) => {
   const { JOBLEDGER_STORE: _store, JOBLEDGER_DEBUG: _debug, ...env } = process.env;
@@ -91,17 +98,12 @@ describe('the jobledger bin', () => {
     mkdirSync(cwd);
     const { JOBLEDGER_STORE: _store, JOBLEDGER_TOKENS_FILE: _tokens, ...env } = process.env;
     const child = spawn(process.execPath, [bin, 'serve', '--demo', '--port', '0'], { cwd, env });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const out = childOutput(child);
+    const stdout = () => out.lines.join('\n');
+    const { exited } = out;
     try {
-      const deadline = Date.now() + 60_000;
-      let line: RegExpExecArray | null = null;
-      while (!(line = /at (http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/.exec(stdout)) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
-      expect(line, stdout).not.toBeNull();
-      const [, base, token] = line!;
-      expect(stdout).toContain('demo: 30 jobs of tenant t-demo added to sqlite:./jobledger.db');
+      const [, base, token] = await firstMatch(out, /at (http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/);
+      expect(stdout()).toContain('demo: 30 jobs of tenant t-demo added to sqlite:./jobledger.db');
       expect(await (await fetch(`${base}/`)).text()).toContain('/page.js');
       expect((await fetch(`${base}/jobs`)).status).toBe(401);
       const page = (await (
@@ -112,7 +114,7 @@ describe('the jobledger bin', () => {
       expect(page.total).toBe(30);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(stdout).toContain('SIGTERM: finishing in-flight requests, then closing sqlite:./jobledger.db');
+      expect(stdout()).toContain('SIGTERM: finishing in-flight requests, then closing sqlite:./jobledger.db');
     } finally {
       child.kill('SIGKILL');
     }
@@ -134,18 +136,10 @@ describe('the jobledger bin', () => {
       [bin, 'serve', '--port', '0', '--tokens', 'tokens.json', '--metrics', '--log-level', 'info'],
       { cwd, env },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const out = childOutput(child);
+    const { exited } = out;
     try {
-      const deadline = Date.now() + 60_000;
-      let line: RegExpExecArray | null = null;
-      while (!(line = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
-      expect(line, stdout + stderr).not.toBeNull();
-      const base = line![1]!;
+      const [, base] = await firstMatch(out, /at (http:\/\/127\.0\.0\.1:\d+)\//);
       const bearer = { authorization: 'Bearer user-token-for-the-log-test' };
       const created = await fetch(`${base}/jobs`, {
         method: 'POST',
@@ -172,9 +166,10 @@ describe('the jobledger bin', () => {
     } finally {
       child.kill('SIGKILL');
     }
-    expect(stderr).toContain('access_token=[redacted]');
-    expect(stderr).toContain('"url":"/agent/job"');
-    for (const token of Object.keys(tokens)) expect(stdout + stderr).not.toContain(token);
-    expect(stdout + stderr).not.toMatch(/bearer/i);
+    const everything = out.lines.join('\n') + out.stderr();
+    expect(out.stderr()).toContain('access_token=[redacted]');
+    expect(out.stderr()).toContain('"url":"/agent/job"');
+    for (const token of Object.keys(tokens)) expect(everything).not.toContain(token);
+    expect(everything).not.toMatch(/bearer/i);
   }, 90_000);
 });
