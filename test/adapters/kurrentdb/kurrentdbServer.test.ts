@@ -152,10 +152,10 @@ describeWith(kurrentdbServer, 'KurrentDB server tests', () => {
         }
         expect(isNoJobResponse(claimed)).toBe(false);
         must(await agent.updateStatus(job.id, { status: 'Running' })());
-        const completedAt = Date.now();
         must(await agent.updateStatus(job.id, { status: 'Completed' })());
+        // pollJob has no polling fallback (only its timeout timer): it saw the job Pending when it started, so
+        // resolving at all means A's subscription delivered B's completion. How fast is the bench's business.
         expect(must(await waiting)).toBe('Completed');
-        expect(Date.now() - completedAt).toBeLessThan(5_000);
       } finally {
         await Promise.all([a.store.close(), b!.store.close()]);
         await dropSchema(schema);
