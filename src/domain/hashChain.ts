@@ -1,6 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { EventMetadata, StoredEvent } from './storedEvent.js';
 
+// Object keys come from a small vocabulary (the events' field names): their JSON is made once. Bounded, since data
+// may carry keys of users' own.
+const keyJsonCache = new Map<string, string>();
+const keyJson = (key: string): string => {
+  let json = keyJsonCache.get(key);
+  if (json === undefined) {
+    json = JSON.stringify(key);
+    if (keyJsonCache.size < 4096) keyJsonCache.set(key, json);
+  }
+  return json;
+};
+
 /**
  * JSON with object keys sorted at every depth and `undefined` members left out, so that the same event hashes
  * the same on every store and every machine.
@@ -11,13 +23,24 @@ export const canonicalJson = (value: unknown): string => {
       throw new Error('canonicalJson: non-finite number');
     return JSON.stringify(value) ?? 'null';
   }
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  // Loops and one string rather than map/filter/join: verify and rebuild hash every event of the log with it.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      out += (i === 0 ? '' : ',') + (item === undefined ? 'null' : canonicalJson(item));
+    }
+    return out + ']';
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  for (const key of keys) {
+    const item = obj[key];
+    if (item === undefined) continue;
+    out += (out.length === 1 ? '' : ',') + keyJson(key) + ':' + canonicalJson(item);
+  }
+  return out + '}';
 };
 
 /** The part of an event that is hashed: everything but `position` (store-specific) and `metadata.hash`. */

@@ -1,0 +1,50 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/domain/hashChain.js';
+
+/** The definition, written the plain way: keys sorted at every depth, `undefined` members left out. */
+const reference = (value: unknown): string => {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : reference(v))).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(obj[k])}`).join(',')}}`;
+};
+
+const valueArb = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(null, undefined, true, false),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.string({ unit: 'binary' }),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), tie('value'), { maxKeys: 5 }),
+  ),
+})).value;
+
+describe('canonicalJson', () => {
+  it('equals the plain definition (sorted keys, undefined members left out) for any JSON-like value', () => {
+    fc.assert(
+      fc.property(valueArb, (value) => canonicalJson(value) === reference(value)),
+      {
+        numRuns: 500,
+      },
+    );
+  });
+
+  it('stays exact past its key cache: thousands of distinct keys, quotes and unicode in them', () => {
+    const wide = Object.fromEntries(
+      Array.from({ length: 6000 }, (_, k) => [`k"${k}\u2028é`, k % 3 === 0 ? undefined : k]),
+    );
+    expect(canonicalJson(wide)).toBe(reference(wide));
+    expect(canonicalJson(wide)).toBe(reference(wide));
+  });
+
+  it('refuses a non-finite number', () => {
+    expect(() => canonicalJson({ a: Number.NaN })).toThrow(/non-finite/);
+  });
+});
