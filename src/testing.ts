@@ -21,3 +21,16 @@ export {
   type ScenarioStep,
   type RecordedEvent,
 } from './testing/arbitraries.js';
+export {
+  toStoredEvents,
+  storedJobStreamArb,
+  jobLogArb,
+  type ToStoredEventsOptions,
+  type JobLogOptions,
+} from './testing/storedEvents.js';
+export {
+  replayLog,
+  type ReplayLogOptions,
+  type ReplayedLog,
+  type ReplayFailure,
+} from './testing/replayLog.js';

@@ -127,15 +127,20 @@ export interface RecordedEvent {
 
 /**
  * Runs a scenario through `decide`/`evolve` alone (no store): the accepted events form a valid stream.
- * Rejected commands are skipped, as a ledger would refuse them.
+ * Rejected commands are skipped, as a ledger would refuse them. Time starts at `startAt` (default
+ * 2026-01-01T00:00:00Z) and moves by each step's `advanceMs`. Turn the events into stored ones with
+ * `toStoredEvents`.
  */
 export const runScenario = (
   scenario: { creator: Principal; create: JobCommand; steps: readonly ScenarioStep[] },
   leaseMs = 60_000,
+  startAt: Date = new Date('2026-01-01T00:00:00.000Z'),
 ): { readonly events: readonly RecordedEvent[]; readonly state: JobState; readonly rejected: number } => {
-  let now = new Date('2026-01-01T00:00:00.000Z');
+  let now = startAt;
   let n = 0;
-  const newId = () => `sim-${n++}`;
+  // Ids unique per job, so that several scenarios can share one log (a read model keys comments and grants by id).
+  const prefix = scenario.create.type === 'CreateJob' ? `sim-${scenario.create.jobId}` : 'sim';
+  const newId = () => `${prefix}-${n++}`;
   let state = initialJobState;
   const events: RecordedEvent[] = [];
   let rejected = 0;
@@ -159,6 +164,9 @@ export const runScenario = (
   return { events, state, rejected };
 };
 
-/** Valid job event streams (each accepted by the decider in order). */
+/**
+ * Valid job event streams as {@link RecordedEvent}s (each accepted by the decider in order). For events as a
+ * store holds them (what `foldJobStream`, `verify` and projections take), use `storedJobStreamArb`.
+ */
 export const validJobStreamArb = (jobId?: string): fc.Arbitrary<readonly RecordedEvent[]> =>
   jobScenarioArb(jobId).map((s) => runScenario(s).events);
