@@ -34,3 +34,15 @@ export {
   type ReplayedLog,
   type ReplayFailure,
 } from './testing/replayLog.js';
+export { virtualClock, type VirtualClock } from './testing/virtualClock.js';
+export { createTestLedger, type TestLedger, type TestLedgerOptions } from './testing/testLedger.js';
+export {
+  faultScheduleArb,
+  AgentCrashed,
+  isAgentCrash,
+  type Fault,
+  type ScheduledFault,
+  type FaultSchedule,
+  type FaultScheduleOptions,
+  type FaultySession,
+} from './testing/faultSchedule.js';
