@@ -20,6 +20,7 @@ export {
   validJobStreamArb,
   type ScenarioStep,
   type RecordedEvent,
+  type RunScenarioOptions,
 } from './testing/arbitraries.js';
 export {
   toStoredEvents,

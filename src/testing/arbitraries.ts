@@ -125,17 +125,34 @@ export interface RecordedEvent {
   readonly version: number;
 }
 
+/** Options of {@link runScenario}. */
+export interface RunScenarioOptions {
+  /** The lease (default 60 000 ms). */
+  readonly leaseMs?: number;
+  /** When the scenario starts (default 2026-01-01T00:00:00Z). */
+  readonly startAt?: Date;
+  /** The decider to run (default jobledger's `decide`): pass yours to test a policy layered over it. */
+  readonly decide?: typeof decide;
+}
+
 /**
  * Runs a scenario through `decide`/`evolve` alone (no store): the accepted events form a valid stream.
- * Rejected commands are skipped, as a ledger would refuse them. Time starts at `startAt` (default
- * 2026-01-01T00:00:00Z) and moves by each step's `advanceMs`. Turn the events into stored ones with
- * `toStoredEvents`.
+ * Rejected commands are skipped, as a ledger would refuse them. Time starts at `startAt` and moves by each
+ * step's `advanceMs`. The second argument is the options, or (as before) the lease in ms. Turn the events into
+ * stored ones with `toStoredEvents`.
+ *
+ * @example
+ * const { events, state, rejected } = runScenario(scenario, { decide: decideWithMyPolicy });
  */
 export const runScenario = (
   scenario: { creator: Principal; create: JobCommand; steps: readonly ScenarioStep[] },
-  leaseMs = 60_000,
-  startAt: Date = new Date('2026-01-01T00:00:00.000Z'),
+  options: RunScenarioOptions | number = {},
 ): { readonly events: readonly RecordedEvent[]; readonly state: JobState; readonly rejected: number } => {
+  const {
+    leaseMs = 60_000,
+    startAt = new Date('2026-01-01T00:00:00.000Z'),
+    decide: decider = decide,
+  } = typeof options === 'number' ? { leaseMs: options } : options;
   let now = startAt;
   let n = 0;
   // Ids unique per job, so that several scenarios can share one log (a read model keys comments and grants by id).
@@ -145,7 +162,7 @@ export const runScenario = (
   const events: RecordedEvent[] = [];
   let rejected = 0;
   const apply = (principal: Principal, command: JobCommand) => {
-    const decided = decide(command, state, { principal, now, newId, leaseMs });
+    const decided = decider(command, state, { principal, now, newId, leaseMs });
     if (E.isLeft(decided)) {
       rejected++;
       return;

@@ -89,7 +89,7 @@ export const storedJobStreamArb = (
 
 /** Options of {@link jobLogArb}. */
 export interface JobLogOptions {
-  /** At most this many jobs (at least one), named `job-1`, `job-2`, ...; default 4. */
+  /** At most this many jobs (at least one), named `j1`, `j2`, ... (streams `job-j1`, ...); default 4. */
   readonly jobs?: number;
   /** At most this many commands sent to each job after its creation; default 12. */
   readonly maxSteps?: number;
@@ -110,32 +110,38 @@ export interface JobLogOptions {
 export const jobLogArb = (options: JobLogOptions = {}): fc.Arbitrary<readonly StoredEvent[]> => {
   const maxJobs = Math.max(1, options.jobs ?? 4);
   const maxSteps = options.maxSteps ?? 12;
-  const job = (i: number) =>
-    fc.record({
-      scenario: jobScenarioArb(`job-${i + 1}`, maxSteps),
-      startSecond: fc.integer({ min: 0, max: 3600 }),
-    });
   const streams = fc
-    .integer({ min: 1, max: maxJobs })
-    .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => job(i))))
+    .array(
+      fc.record({
+        scenario: jobScenarioArb('job', maxSteps),
+        startSecond: fc.integer({ min: 0, max: 3600 }),
+      }),
+      { minLength: 1, maxLength: maxJobs },
+    )
     .map((jobs) =>
-      jobs.map(({ scenario, startSecond }) =>
-        toStoredEvents(
-          runScenario(scenario, 60_000, new Date(Date.UTC(2026, 0, 1, 0, 0, startSecond))).events,
-        ),
-      ),
+      jobs.map(({ scenario, startSecond }, i) => {
+        const named = { ...scenario, create: { ...scenario.create, jobId: `j${i + 1}` } };
+        const startAt = new Date(Date.UTC(2026, 0, 1, 0, 0, startSecond));
+        return toStoredEvents(runScenario(named, { startAt }).events);
+      }),
     );
-  return streams.chain((perJob) => {
-    // A permutation of the stream labels: taking each stream's next event at its label keeps every stream in order.
-    const labels = perJob.flatMap((events, i) => events.map(() => i));
-    return fc
-      .shuffledSubarray(labels, { minLength: labels.length, maxLength: labels.length })
-      .map((order) => {
-        const next = perJob.map(() => 0);
-        return order.map((stream, k) => {
-          const event = perJob[stream]![next[stream]!++]!;
-          return { ...event, position: String(k + 1) };
-        });
-      });
+  // The interleaving: each pick takes the next event of one of the streams not yet used up; when the picks run
+  // out, the rest follows stream by stream. Independent of the streams, so both shrink on their own (no chain).
+  const picks = fc.array(fc.nat({ max: maxJobs - 1 }), { maxLength: maxJobs * (maxSteps + 2) });
+  return fc.tuple(streams, picks).map(([perJob, order]) => {
+    const next = perJob.map(() => 0);
+    const log: StoredEvent[] = [];
+    const take = (stream: number) => {
+      log.push({ ...perJob[stream]![next[stream]!++]!, position: String(log.length + 1) });
+    };
+    for (const pick of order) {
+      const open = perJob.flatMap((events, i) => (next[i]! < events.length ? [i] : []));
+      if (open.length === 0) break;
+      take(open[pick % open.length]!);
+    }
+    perJob.forEach((events, i) => {
+      while (next[i]! < events.length) take(i);
+    });
+    return log;
   });
 };
