@@ -38,7 +38,7 @@ const decideWithGpuPolicy =
   (command, state, ctx) => {
     if (command.type === 'ClaimJob' && state.job?.function.id === renderFunction) {
       const p = ctx.principal;
-      const inGpuPool = p.kind === 'agent' && p.poolIds.includes(gpuPool);
+      const inGpuPool = p.kind === 'agent' && (p.poolIds ?? []).includes(gpuPool);
       const shortcut = options.assignedAgentsSkipThePoolCheck && state.job.assignedAgentId === p.id;
       if (!inGpuPool && !shortcut)
         return E.left(JobError.forbidden(`only agents of ${gpuPool} may claim ${renderFunction} jobs`));
@@ -52,7 +52,7 @@ const onlyGpuAgentsClaimedRenders = (events: readonly RecordedEvent[]) => {
   if (created?.type !== 'JobCreated' || created.data.function.id !== renderFunction) return;
   for (const { event, by } of events) {
     if (event.type !== 'JobStatusChanged' || event.data.to !== 'Claimed') continue;
-    const pools = by.kind === 'agent' ? by.poolIds : [];
+    const pools = by.kind === 'agent' ? (by.poolIds ?? []) : [];
     if (!pools.includes(gpuPool))
       throw new Error(`${by.id} (pools: ${pools.join(', ') || 'none'}) claimed a job of ${renderFunction}`);
   }
