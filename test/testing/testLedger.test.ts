@@ -1,7 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isNoJobResponse, type JobLedgerSession } from '../../src/index.js';
-import { createTestLedger, isAgentCrash, virtualClock, type TestLedger } from '../../src/testing.js';
+import {
+  createTestLedger,
+  faultScheduleArb,
+  isAgentCrash,
+  virtualClock,
+  type TestLedger,
+} from '../../src/testing.js';
 
 const alice = { kind: 'user', id: 'u-alice', tenantId: 't1' } as const;
 const agent = { kind: 'agent', id: 'agent-1', tenantId: 't1', poolIds: [] } as const;
@@ -122,5 +129,26 @@ describe('withFaults', () => {
     const names = (await right(t.system.getJob(id))).statusHistory.map((s) => s.name);
     expect(names).toEqual(['Created', 'Pending', 'Claimed', 'Running', 'Unknown', 'Completed']);
     await t.close();
+  });
+});
+
+describe('faultScheduleArb', () => {
+  it('draws faults of the kinds asked, before calls in range, in call order; late reports around the lease', () => {
+    fc.assert(
+      fc.property(
+        faultScheduleArb({ maxCalls: 5, maxFaults: 3, kinds: ['late-report', 'cancel'], leaseMs: 1000 }),
+        (s) => {
+          expect(s.length).toBeLessThanOrEqual(3);
+          expect(s.map((f) => f.atCall)).toEqual([...s.map((f) => f.atCall)].sort((a, b) => a - b));
+          for (const { atCall, fault } of s) {
+            expect(atCall).toBeGreaterThanOrEqual(0);
+            expect(atCall).toBeLessThan(5);
+            expect(['late-report', 'cancel']).toContain(fault.kind);
+            if (fault.kind === 'late-report') expect([500, 1001, 2000]).toContain(fault.delayMs);
+          }
+        },
+      ),
+    );
+    expect(() => faultScheduleArb({ kinds: [] })).toThrow(/at least one fault kind/);
   });
 });
