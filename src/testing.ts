@@ -1,9 +1,16 @@
 /**
- * `jobledger/testing`: the test kit. Needs `vitest` (for the contract suite) and `fast-check` (for the
- * arbitraries) in your dev dependencies.
+ * `jobledger/testing`: the test kit (README, "Property-based testing"). Needs `vitest` (for the contract suite)
+ * and `fast-check` (for the arbitraries) in your dev dependencies; `jobledger`'s main entry imports neither.
+ *
+ * - arbitraries of commands, scenarios, streams (`storedJobStreamArb`) and whole logs (`jobLogArb`);
+ * - `toStoredEvents` (recorded -> stored, hash-chained) and `replayLog` (a log -> job states, or the first event
+ *   that does not replay);
+ * - a simulated world: `createTestLedger({ clock: 'virtual' })`, `virtualClock`, `faultScheduleArb`;
+ * - specs: `decideSpec`, `jobMachineEdgePaths`, `eventStoreContract`.
+ * Recipes that use them run as tests in `examples/testing/`.
  *
  * @example
- * import { eventStoreContract, decideSpec, jobMachineEdgePaths, jobScenarioArb } from 'jobledger/testing';
+ * import { storedJobStreamArb, jobLogArb, replayLog, createTestLedger } from 'jobledger/testing';
  */
 export { eventStoreContract, type EventStoreContractOptions } from './testing/eventStoreContract.js';
 export { decideSpec, type DecideSpecOptions, type GivenEvent } from './testing/decideSpec.js';
