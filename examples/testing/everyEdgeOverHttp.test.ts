@@ -12,10 +12,10 @@
  * agent holds is failed by that agent) is caught by the random walks; fast-check shrinks the walk to the
  * shortest one that shows it:
  *
- *   Property failed after 6 tests
- *   { seed: 3, path: "5:3:4:10:6:7:8:8:6:6:6:6:7:14:9:10:4:5:2:2:6:4:2:2:10", endOnFailure: true }
+ *   Property failed after 18 tests
+ *   { seed: 3, path: "17:5", endOnFailure: true }
  *   Counterexample: [["Pending","Claimed","Failed"]]
- *   Shrunk 24 time(s)
+ *   Shrunk 1 time(s)
  *   Got error: Error: Claimed -> Failed: PUT /jobs/00000000-…/status answered 403 {"error":"Forbidden",
  *     "message":"moving job 00000000-… from Claimed to Failed is reported by the agent that holds it"}
  *
@@ -122,7 +122,7 @@ const drive = async (statuses: readonly JobStatusName[], options: { failsAsUser?
 };
 
 /** Random walks of the machine from Created: each step picks one of the edges the current status has. */
-const walkArb = fc.array(fc.nat(), { minLength: 1, maxLength: 8 }).map((picks) => {
+const walkArb = fc.array(fc.nat({ max: 5 }), { minLength: 1, maxLength: 8 }).map((picks) => {
   const walk: JobStatusName[] = [];
   let at: JobStatusName = 'Created';
   for (const pick of picks) {
