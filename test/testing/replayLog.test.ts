@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createUpcasterRegistry, foldJobStream, openStore } from '../../src/index.js';
+import { copyCommand } from '../../src/adapters/cli/copyCommand.js';
+import { demoCommand } from '../../src/adapters/cli/demoCommand.js';
+import { createJobLedger, createUpcasterRegistry, foldJobStream, openStore } from '../../src/index.js';
+import { harness } from '../adapters/cli/cliHarness.js';
 import { jobLogArb, replayLog, runScenario, toStoredEvents } from '../../src/testing.js';
 
 const agent = { kind: 'agent', id: 'agent-1', tenantId: 't1', poolIds: [] } as const;
@@ -112,6 +115,25 @@ describe('replayLog', () => {
       await store.close();
       expect(replay).toMatchObject({ ok: true, replayed: log.length });
       expect(replay.jobs).toEqual(replayLog(log).jobs);
+    });
+
+    it('replays what `jobledger copy --to` exported, to the states the ledger shows', async () => {
+      const from = `sqlite:${join(dir, 'live.db')}`;
+      const to = `sqlite:${join(dir, 'export.db')}`;
+      const h = harness();
+      expect(await demoCommand(['--jobs', '12', '--store', from], h.io)).toBe(0);
+      expect(await copyCommand(['--from', from, '--to', to], h.io)).toBe(0);
+      const exported = openStore(to);
+      const replay = await replayLog(exported.readAll());
+      await exported.close();
+      expect(replay).toMatchObject({ ok: true, skipped: 0 });
+      expect(replay.jobs.size).toBe(12);
+      const ledger = createJobLedger({ store: openStore(from), telemetry: false });
+      for (const [jobId, state] of replay.jobs) {
+        const live = await ledger.system.getJob(jobId)();
+        expect(live).toEqual({ _tag: 'Right', right: state.job });
+      }
+      await ledger.close()();
     });
   });
 });
