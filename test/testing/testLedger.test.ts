@@ -71,6 +71,10 @@ describe('createTestLedger', () => {
     expect(a.log.at(-1)?.metadata.recordedAt).toBe('2026-01-01T00:00:05.000Z');
   });
 
+  it('refuses a clock it does not offer', () => {
+    expect(() => createTestLedger({ clock: 'wall' as never })).toThrow(/clock must be 'virtual', got wall/);
+  });
+
   it('leases run on virtual time: a claim expires only once the clock passed it', async () => {
     const t = createTestLedger({ clock: 'virtual', leaseMs: 30_000 });
     const id = await newJob(t.as(alice));
@@ -92,6 +96,7 @@ describe('createTestLedger', () => {
     const r = await t.as(alice).addComment(id, { content: 'never' })();
     expect(E.isLeft(r) && r.left._tag).toBe('ConcurrencyConflict');
     expect((await t.log()).length).toBe(before);
+    expect(() => t.failNextAppends(-1)).toThrow(/whole number >= 0/);
     await t.close();
   });
 });
