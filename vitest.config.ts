@@ -12,7 +12,8 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    // The testing recipes are tests themselves, so they run with the suite and cannot rot.
+    include: ['test/**/*.test.ts', 'examples/testing/**/*.test.ts'],
     // One compiled package per run, for the tests that run it in child processes.
     globalSetup: ['test/support/compiledPackageRun.ts'],
     testTimeout: 30_000,

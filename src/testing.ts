@@ -1,9 +1,16 @@
 /**
- * `jobledger/testing`: the test kit. Needs `vitest` (for the contract suite) and `fast-check` (for the
- * arbitraries) in your dev dependencies.
+ * `jobledger/testing`: the test kit (README, "Property-based testing"). Needs `vitest` (for the contract suite)
+ * and `fast-check` (for the arbitraries) in your dev dependencies; `jobledger`'s main entry imports neither.
+ *
+ * - arbitraries of commands, scenarios, streams (`storedJobStreamArb`) and whole logs (`jobLogArb`);
+ * - `toStoredEvents` (recorded -> stored, hash-chained) and `replayLog` (a log -> job states, or the first event
+ *   that does not replay);
+ * - a simulated world: `createTestLedger({ clock: 'virtual' })`, `virtualClock`, `faultScheduleArb`;
+ * - specs: `decideSpec`, `jobMachineEdgePaths`, `eventStoreContract`.
+ * Recipes that use them run as tests in `examples/testing/`.
  *
  * @example
- * import { eventStoreContract, decideSpec, jobMachineEdgePaths, jobScenarioArb } from 'jobledger/testing';
+ * import { storedJobStreamArb, jobLogArb, replayLog, createTestLedger } from 'jobledger/testing';
  */
 export { eventStoreContract, type EventStoreContractOptions } from './testing/eventStoreContract.js';
 export { decideSpec, type DecideSpecOptions, type GivenEvent } from './testing/decideSpec.js';
@@ -20,4 +27,30 @@ export {
   validJobStreamArb,
   type ScenarioStep,
   type RecordedEvent,
+  type RunScenarioOptions,
 } from './testing/arbitraries.js';
+export {
+  toStoredEvents,
+  storedJobStreamArb,
+  jobLogArb,
+  type ToStoredEventsOptions,
+  type JobLogOptions,
+} from './testing/storedEvents.js';
+export {
+  replayLog,
+  type ReplayLogOptions,
+  type ReplayedLog,
+  type ReplayFailure,
+} from './testing/replayLog.js';
+export { virtualClock, type VirtualClock } from './testing/virtualClock.js';
+export { createTestLedger, type TestLedger, type TestLedgerOptions } from './testing/testLedger.js';
+export {
+  faultScheduleArb,
+  AgentCrashed,
+  isAgentCrash,
+  type Fault,
+  type ScheduledFault,
+  type FaultSchedule,
+  type FaultScheduleOptions,
+  type FaultySession,
+} from './testing/faultSchedule.js';

@@ -125,22 +125,44 @@ export interface RecordedEvent {
   readonly version: number;
 }
 
+/** Options of {@link runScenario}. */
+export interface RunScenarioOptions {
+  /** The lease (default 60 000 ms). */
+  readonly leaseMs?: number;
+  /** When the scenario starts (default 2026-01-01T00:00:00Z). */
+  readonly startAt?: Date;
+  /** The decider to run (default jobledger's `decide`): pass yours to test a policy layered over it. */
+  readonly decide?: typeof decide;
+}
+
 /**
  * Runs a scenario through `decide`/`evolve` alone (no store): the accepted events form a valid stream.
- * Rejected commands are skipped, as a ledger would refuse them.
+ * Rejected commands are skipped, as a ledger would refuse them. Time starts at `startAt` and moves by each
+ * step's `advanceMs`. The second argument is the options, or (as before) the lease in ms. Turn the events into
+ * stored ones with `toStoredEvents`.
+ *
+ * @example
+ * const { events, state, rejected } = runScenario(scenario, { decide: decideWithMyPolicy });
  */
 export const runScenario = (
   scenario: { creator: Principal; create: JobCommand; steps: readonly ScenarioStep[] },
-  leaseMs = 60_000,
+  options: RunScenarioOptions | number = {},
 ): { readonly events: readonly RecordedEvent[]; readonly state: JobState; readonly rejected: number } => {
-  let now = new Date('2026-01-01T00:00:00.000Z');
+  const {
+    leaseMs = 60_000,
+    startAt = new Date('2026-01-01T00:00:00.000Z'),
+    decide: decider = decide,
+  } = typeof options === 'number' ? { leaseMs: options } : options;
+  let now = startAt;
   let n = 0;
-  const newId = () => `sim-${n++}`;
+  // Ids unique per job, so that several scenarios can share one log (a read model keys comments and grants by id).
+  const prefix = scenario.create.type === 'CreateJob' ? `sim-${scenario.create.jobId}` : 'sim';
+  const newId = () => `${prefix}-${n++}`;
   let state = initialJobState;
   const events: RecordedEvent[] = [];
   let rejected = 0;
   const apply = (principal: Principal, command: JobCommand) => {
-    const decided = decide(command, state, { principal, now, newId, leaseMs });
+    const decided = decider(command, state, { principal, now, newId, leaseMs });
     if (E.isLeft(decided)) {
       rejected++;
       return;
@@ -159,6 +181,9 @@ export const runScenario = (
   return { events, state, rejected };
 };
 
-/** Valid job event streams (each accepted by the decider in order). */
+/**
+ * Valid job event streams as {@link RecordedEvent}s (each accepted by the decider in order). For events as a
+ * store holds them (what `foldJobStream`, `verify` and projections take), use `storedJobStreamArb`.
+ */
 export const validJobStreamArb = (jobId?: string): fc.Arbitrary<readonly RecordedEvent[]> =>
   jobScenarioArb(jobId).map((s) => runScenario(s).events);
