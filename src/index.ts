@@ -45,6 +45,7 @@ export {
   isNoJobResponse,
   type FunctionVersion,
   type JobFile,
+  type FileRevisionArchiveStatus,
   type ArchiveStatusName,
   type AccessRelation,
   type AccessSubjectType,
