@@ -58,7 +58,13 @@ const propertiesOf = (f: JobFile) => ({
 
 const propertiesToken = (revisionId: string, f: JobFile, made: Made): Token => {
   const sha = sha256(canonicalJson(propertiesOf(f)));
-  return { id: derivedId(revisionId, 'properties', sha), created: made.at, sha, salt: '', createdById: made.by };
+  return {
+    id: derivedId(revisionId, 'properties', sha),
+    created: made.at,
+    sha,
+    salt: '',
+    createdById: made.by,
+  };
 };
 
 const stemOf = (name: string): string => {
@@ -67,12 +73,7 @@ const stemOf = (name: string): string => {
 };
 
 /** The SDK revision `revision` of the file `fileId`, holding `f`; its ids derive from `fileId`. */
-export const fileRevisionOf = (
-  fileId: string,
-  revision: number,
-  f: JobFile,
-  made: Made,
-): JobFileRevision => {
+export const fileRevisionOf = (fileId: string, revision: number, f: JobFile, made: Made): JobFileRevision => {
   const id = derivedId(fileId, 'revision', revision);
   const extension = extensionOf(f.name);
   const archive: FileRevisionArchiveStatus = {
@@ -160,10 +161,7 @@ export const withProperties = (file: File, properties: Partial<JobFile>, made: M
 const encoder = new TextEncoder();
 
 /** A comment in the SDK's shape: its text is the content of its file's one revision, `comment.txt`. */
-export const commentOf = (
-  c: { id: string; jobId: string; content: string },
-  made: Made,
-): Comment => {
+export const commentOf = (c: { id: string; jobId: string; content: string }, made: Made): Comment => {
   const text: JobFile = {
     name: 'comment.txt',
     extension: 'txt',
@@ -196,15 +194,16 @@ export const commentOf = (
  * creation, so run `rebuildProjections` to get every revision back.
  */
 export const upgradeStoredJob = <J extends { id: string; created: Date; createdById: string }>(
-  job: J & { file: JobFile; comments: readonly { id: string; created: Date; content: string; createdById: string }[] },
+  job: J & {
+    file: JobFile;
+    comments: readonly { id: string; created: Date; content: string; createdById: string }[];
+  },
   revisions: number,
 ): J & { file: File; comments: readonly Comment[] } => {
   const made = { at: job.created, by: job.createdById };
   const first = newFile(job.id, job.id, job.file, made);
   const file: File =
-    revisions <= 1
-      ? first
-      : { ...first, revisions: [fileRevisionOf(first.id, revisions, job.file, made)] };
+    revisions <= 1 ? first : { ...first, revisions: [fileRevisionOf(first.id, revisions, job.file, made)] };
   const comments = job.comments.map((c) =>
     commentOf({ id: c.id, jobId: job.id, content: c.content }, { at: c.created, by: c.createdById }),
   );
