@@ -10,7 +10,7 @@ import {
   ResponseGetJobForAgent,
 } from '../../../src/domain/dto.js';
 import type { Dto } from '../../../src/domain/dto.js';
-import { sdkProblems, type ModelName } from '../../support/sdkShapes.js';
+import { sdkModels, sdkProblems, type ModelName } from '../../support/sdkShapes.js';
 import { call, startServer } from './httpTestServer.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -193,5 +193,23 @@ describe('the SDK wire shapes', () => {
       'Comment.file: required, missing',
       'Comment.resource_type: required, got null',
     ]);
+  });
+
+  it('the OpenAPI document names the SDK shapes and requires the SDK’s required keys', async () => {
+    const spec = (await call(s.url, 'GET', '/openapi.json', undefined)).body as {
+      components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> };
+    };
+    const schemas = spec.components.schemas;
+    expect(schemas.Job!.properties.file).toEqual({ $ref: '#/components/schemas/File' });
+    expect(schemas.Comment!.properties.comments).toEqual({
+      type: 'array',
+      items: { $ref: '#/components/schemas/Comment' },
+    });
+    for (const name of ['File', 'FileRevision', 'Token', 'Comment'] as const) {
+      const required = Object.entries(sdkModels[name])
+        .filter(([, field]) => 'required' in field && field.required && !('nullable' in field))
+        .map(([key]) => key);
+      expect(schemas[name]!.required, name).toEqual(expect.arrayContaining(required));
+    }
   });
 });
