@@ -67,7 +67,7 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
             externalIdentifier: orNull(d.file.externalIdentifier),
             versionName: orNull(d.file.versionName),
           },
-          { at: ctx.at, by },
+          { at: ctx.at, by, version: ctx.version },
         ),
         comments: [],
         archiveStatusHistory: [
@@ -166,14 +166,21 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
         fileRevisions: event.data.revision,
         job: job && {
           ...job,
-          file: withRevision(job.file, event.data.revision, fileOfRevision(event.data), { at: ctx.at, by }),
+          file: withRevision(job.file, event.data.revision, fileOfRevision(event.data), {
+            at: ctx.at,
+            by,
+            version: ctx.version,
+          }),
         },
       };
     case 'JobPropertiesUpdated':
       return {
         ...state,
         version: ctx.version,
-        job: job && { ...job, file: withProperties(job.file, event.data, { at: ctx.at, by }) },
+        job: job && {
+          ...job,
+          file: withProperties(job.file, event.data, { at: ctx.at, by, version: ctx.version }),
+        },
       };
     case 'JobCommentAdded':
       return {
@@ -185,7 +192,7 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
             ...job.comments,
             commentOf(
               { id: event.data.commentId, jobId: job.id, content: event.data.content },
-              { at: ctx.at, by },
+              { at: ctx.at, by, version: ctx.version },
             ),
           ],
         },
