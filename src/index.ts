@@ -45,6 +45,7 @@ export {
   isNoJobResponse,
   type FunctionVersion,
   type JobFile,
+  type FileRevisionArchiveStatus,
   type ArchiveStatusName,
   type AccessRelation,
   type AccessSubjectType,
@@ -114,6 +115,12 @@ export {
   type ExpiredLease,
 } from './app/createJobLedger.js';
 export type { JobLedgerSession } from './app/JobLedgerSession.js';
+export {
+  createJobHandle,
+  type JobHandle,
+  type JobPropertiesInput,
+  type SessionFileCache,
+} from './app/jobHandle.js';
 export { telemetryScope, type JobLedgerTelemetry } from './app/telemetry/telemetryInstruments.js';
 export type { VerifyProgress } from './app/verifyLedger.js';
 export { openStore, storeSchemes } from './adapters/openStore.js';

@@ -19,6 +19,7 @@ import type { StoredEvent } from '../domain/storedEvent.js';
 import type { FileRevision } from '../domain/fileRevisions.js';
 import type { Readable } from 'node:stream';
 import type { FileContent } from './jobFiles.js';
+import type { JobHandle } from './jobHandle.js';
 
 export type { CreateJobInput, ListJobsInput, FileContent };
 
@@ -125,4 +126,16 @@ export interface JobLedgerSession {
   ): TE.TaskEither<JobError, { path: string; bytes: number; revision: number }>;
   /** The file as a stream that checks itself as it ends (for download routes). */
   openFile(id: string, input?: ReadFileInput): TE.TaskEither<JobError, FileStream>;
+  /**
+   * A handle on the job `id`: this session's calls with the id bound, as the seed SDK's Job has them
+   * (`refresh`, `archive`, `readJson`, `updateDisplayName`, ...), and `job`, the last value read. Reads
+   * nothing by itself: an id the principal may not see fails on the handle's first call, with `NotFound`.
+   *
+   * @example
+   * const job = alice.job(id);
+   * await job.refresh()();
+   * await job.updateDescription('nightly run')();
+   * console.log(job.job?.file.description); // 'nightly run'
+   */
+  job(id: string): JobHandle;
 }

@@ -5,7 +5,10 @@ import { decodeWith } from './codecs/decode.js';
 import {
   AccessRelationshipCodec,
   CommentCodec,
+  FileCodec,
   JobCodec,
+  JobFileRevisionCodec,
+  TokenCodec,
   JobStatusCodec,
   JobStatusMessageCodec,
   NewJobAssignedAgentCodec,
@@ -16,6 +19,9 @@ import {
   ResponseGetJobForAgentCodec,
   type AccessRelationshipWire,
   type CommentWire,
+  type FileWire,
+  type JobFileRevisionWire,
+  type TokenWire,
   type JobStatusMessageWire,
   type JobStatusWire,
   type JobWire,
@@ -119,7 +125,34 @@ export const ResourceArchiveStatus: Dto<ResourceArchiveStatus, ResourceArchiveSt
   ResourceArchiveStatusCodec,
 );
 
-/** A comment on a job. */
+/**
+ * A file in the SDK's shape: every revision, the current one's fields flat beside them. See {@link model.File}.
+ * (It shadows the platform's `File` where it is imported by this name; import it `as JobLedgerFile` if you need both.)
+ */
+export type File = model.File;
+/**
+ * The serialization methods of {@link File}.
+ *
+ * @example
+ * import { File } from 'jobledger';
+ * const wire = File.toDict(job.file); // { id, created, revisions: [{ content_token: { sha, ... }, ... }], ... }
+ */
+export const File: Dto<File, FileWire> = defineDto('File', FileCodec);
+
+/** One revision of a file: the SDK's `FileRevision`. See {@link model.JobFileRevision}. */
+export type JobFileRevision = model.JobFileRevision;
+/** The serialization methods of {@link JobFileRevision} (the SDK's `FileRevision`). */
+export const JobFileRevision: Dto<JobFileRevision, JobFileRevisionWire> = defineDto(
+  'FileRevision',
+  JobFileRevisionCodec,
+);
+
+/** The SDK's token of a revision's content or properties. See {@link model.Token}. */
+export type Token = model.Token;
+/** The serialization methods of {@link Token}. */
+export const Token: Dto<Token, TokenWire> = defineDto('Token', TokenCodec);
+
+/** A comment on a job, in the SDK's shape; `content` holds its text. See {@link model.Comment}. */
 export type Comment = model.Comment;
 /** The serialization methods of {@link Comment}. */
 export const Comment: Dto<Comment, CommentWire> = defineDto('Comment', CommentCodec);

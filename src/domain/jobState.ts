@@ -1,8 +1,9 @@
 import type { JobEvent } from './codecs/events.js';
 import type { JobStatusName } from './JobStatusName.js';
-import type { AccessRelationship, Job, JobFile } from './model.js';
+import type { AccessRelationship, Job } from './model.js';
 import type { Actor } from './principal.js';
 import { fileOfRevision } from './fileRevisions.js';
+import { commentOf, newFile, withProperties, withRevision } from './sdkFiles.js';
 
 /** Everything `decide` needs to know about one job: the job as the SDK shows it plus what the SDK hides. */
 export interface JobState {
@@ -39,8 +40,6 @@ export interface EventContext {
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
 
-const withFile = (job: Job, file: Partial<JobFile>): Job => ({ ...job, file: { ...job.file, ...file } });
-
 /**
  * Applies one event to a job's state. Never fails and never checks anything: the rules live in `decide`,
  * and `verify` re-checks stored streams against the machine.
@@ -54,17 +53,22 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
       const created: Job = {
         id: d.jobId,
         created: ctx.at,
-        file: {
-          name: d.file.name,
-          extension: orNull(d.file.extension),
-          mime: orNull(d.file.mime),
-          size: orNull(d.file.size),
-          sha256: orNull(d.file.sha256),
-          description: orNull(d.file.description),
-          displayName: orNull(d.file.displayName),
-          externalIdentifier: orNull(d.file.externalIdentifier),
-          versionName: orNull(d.file.versionName),
-        },
+        file: newFile(
+          d.jobId,
+          d.jobId,
+          {
+            name: d.file.name,
+            extension: orNull(d.file.extension),
+            mime: orNull(d.file.mime),
+            size: orNull(d.file.size),
+            sha256: orNull(d.file.sha256),
+            description: orNull(d.file.description),
+            displayName: orNull(d.file.displayName),
+            externalIdentifier: orNull(d.file.externalIdentifier),
+            versionName: orNull(d.file.versionName),
+          },
+          { at: ctx.at, by, version: ctx.version },
+        ),
         comments: [],
         archiveStatusHistory: [
           { id: d.archiveStatusId, created: ctx.at, name: 'Active', reason: null, createdById: by },
@@ -160,10 +164,24 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
         ...state,
         version: ctx.version,
         fileRevisions: event.data.revision,
-        job: job && { ...job, file: fileOfRevision(event.data) },
+        job: job && {
+          ...job,
+          file: withRevision(job.file, event.data.revision, fileOfRevision(event.data), {
+            at: ctx.at,
+            by,
+            version: ctx.version,
+          }),
+        },
       };
     case 'JobPropertiesUpdated':
-      return { ...state, version: ctx.version, job: job && withFile(job, event.data) };
+      return {
+        ...state,
+        version: ctx.version,
+        job: job && {
+          ...job,
+          file: withProperties(job.file, event.data, { at: ctx.at, by, version: ctx.version }),
+        },
+      };
     case 'JobCommentAdded':
       return {
         ...state,
@@ -172,13 +190,10 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
           ...job,
           comments: [
             ...job.comments,
-            {
-              id: event.data.commentId,
-              created: ctx.at,
-              jobId: job.id,
-              content: event.data.content,
-              createdById: by,
-            },
+            commentOf(
+              { id: event.data.commentId, jobId: job.id, content: event.data.content },
+              { at: ctx.at, by, version: ctx.version },
+            ),
           ],
         },
       };

@@ -8,7 +8,10 @@ export interface FunctionVersion {
   readonly versionName: string | null;
 }
 
-/** The file a job produces (its parameters file at first). Property updates apply to it. */
+/**
+ * The properties of a job's file at one revision (its parameters file at first), flat. A {@link File} carries
+ * those of its current revision; property updates apply to them.
+ */
 export interface JobFile {
   readonly name: string;
   readonly extension: string | null;
@@ -19,6 +22,72 @@ export interface JobFile {
   readonly displayName: string | null;
   readonly externalIdentifier: string | null;
   readonly versionName: string | null;
+}
+
+/**
+ * A token of the SDK: what identifies one version of a revision's content or properties. `sha` is the sha256
+ * (hex) of the content (of the canonical JSON of the properties, for a properties token); jobledger does not
+ * salt its hashes, so `salt` is empty. A file recorded by name only, without a sha256, has an empty `sha`.
+ */
+export interface Token {
+  readonly id: string;
+  readonly created: Date;
+  readonly sha: string;
+  readonly salt: string;
+  readonly createdById: string | null;
+}
+
+/** One entry of a file revision's archive history: a {@link ResourceArchiveStatus} naming its revision. */
+export interface FileRevisionArchiveStatus extends ResourceArchiveStatus {
+  readonly fileRevisionId: string;
+}
+
+/**
+ * One revision of a file, in the SDK's shape (its `FileRevision`; named `JobFileRevision` here because
+ * `FileRevision` already names an entry of `fileRevisions(id)`). Property updates change the current
+ * revision's fields; `revision` (1, 2, ...) is an extra of jobledger.
+ */
+export interface JobFileRevision {
+  readonly id: string;
+  readonly created: Date;
+  readonly fileId: string | null;
+  readonly contentToken: Token;
+  readonly propertiesToken: Token;
+  readonly archiveStatusHistory: readonly FileRevisionArchiveStatus[];
+  readonly name: string | null;
+  /** The name without its extension (`params` of `params.json`). */
+  readonly stem: string | null;
+  /** The extension with its dot (`.json`), as Python's `pathlib` names it. */
+  readonly suffix: string | null;
+  readonly extension: string | null;
+  readonly description: string | null;
+  readonly size: number | null;
+  readonly mime: string | null;
+  readonly versionName: string | null;
+  readonly externalIdentifier: string | null;
+  readonly displayName: string | null;
+  readonly createdById: string | null;
+  /** When the revision's properties last changed; null while they are as recorded. */
+  readonly updated: Date | null;
+  /** 1 for the file a job was created with, then 2, 3, ... (extra of jobledger). */
+  readonly revision: number;
+}
+
+/**
+ * A file in the SDK's shape (its `File`): every revision, oldest first, and its own archive history. The
+ * current revision's fields are also kept flat on the file ({@link JobFile}: `file.name`, `file.sha256`, ...),
+ * as the SDK's File offers them as properties; on the wire they are extra fields the SDK ignores.
+ */
+export interface File extends JobFile {
+  readonly id: string;
+  readonly created: Date;
+  readonly revisions: readonly JobFileRevision[];
+  readonly archiveStatusHistory: readonly ResourceArchiveStatus[];
+  readonly resourceId: string | null;
+  readonly resourceType: 'job' | null;
+  readonly createdById: string | null;
+  /** When the file last changed (a revision added, properties updated); null while it is as created. */
+  readonly updated: Date | null;
 }
 
 /** One entry of a job's status history. */
@@ -43,13 +112,21 @@ export interface ResourceArchiveStatus {
   readonly createdById: string;
 }
 
-/** A comment on a job. */
+/**
+ * A comment on a job, in the SDK's shape (its `Comment`): the text is the content of its `file` (one revision,
+ * `comment.txt`), `resourceId` is the job's id. `content` (the text) and `jobId` are extras of jobledger.
+ */
 export interface Comment {
   readonly id: string;
   readonly created: Date;
+  readonly file: File;
+  readonly comments: readonly Comment[];
+  readonly archiveStatusHistory: readonly ResourceArchiveStatus[];
+  readonly createdById: string;
+  readonly resourceId: string;
+  readonly resourceType: 'job';
   readonly jobId: string;
   readonly content: string;
-  readonly createdById: string;
 }
 
 export type AccessRelation = 'viewer' | 'editor' | 'owner' | 'administrator';
@@ -70,7 +147,7 @@ export interface AccessRelationship {
 export interface Job {
   readonly id: string;
   readonly created: Date;
-  readonly file: JobFile;
+  readonly file: File;
   readonly comments: readonly Comment[];
   readonly archiveStatusHistory: readonly ResourceArchiveStatus[];
   readonly createdById: string;

@@ -5,7 +5,9 @@ import type { Dto } from '../../src/domain/dto.js';
 import {
   AccessRelationship,
   Comment,
+  File,
   Job,
+  JobFileRevision,
   JobStatus,
   JobStatusMessage,
   NewJobAssignedAgent,
@@ -20,7 +22,9 @@ import { isNoJobResponse } from '../../src/domain/model.js';
 import {
   accessRelationshipArb,
   commentArb,
+  fileArb,
   jobArb,
+  jobFileRevisionArb,
   jobStatusArb,
   jobStatusMessageArb,
   newJobAssignedAgentArb,
@@ -66,6 +70,8 @@ roundTrips(Job, jobArb);
 roundTrips(JobStatus, jobStatusArb);
 roundTrips(ResourceArchiveStatus, resourceArchiveStatusArb);
 roundTrips(Comment, commentArb);
+roundTrips(File, fileArb);
+roundTrips(JobFileRevision, jobFileRevisionArb);
 roundTrips(AccessRelationship, accessRelationshipArb);
 roundTrips(PageJob, pageJobArb);
 roundTrips(NoJobResponse, noJobResponseArb);
@@ -96,6 +102,14 @@ describe('wire keys', () => {
     );
     expect(Object.keys(wire.file).sort()).toEqual(
       [
+        'id',
+        'created',
+        'revisions',
+        'archive_status_history',
+        'resource_id',
+        'resource_type',
+        'created_by_id',
+        'updated',
         'name',
         'extension',
         'mime',
@@ -219,7 +233,8 @@ describe('wire tolerance', () => {
     for (const key of ['assigned_agent_id', 'assigned_agent_pool_id', 'agent_id', 'model_id'])
       delete wire[key];
     const file = wire.file as Record<string, unknown>;
-    for (const key of Object.keys(file)) if (key !== 'name') delete file[key];
+    const kept = ['name', 'id', 'created', 'revisions', 'archive_status_history'];
+    for (const key of Object.keys(file)) if (!kept.includes(key)) delete file[key];
     const decoded = Job.fromDict(wire);
     expect(decoded).toStrictEqual(
       E.right({
@@ -229,7 +244,11 @@ describe('wire tolerance', () => {
         agentId: null,
         modelId: null,
         file: {
-          name: job.file.name,
+          ...job.file,
+          resourceId: null,
+          resourceType: null,
+          createdById: null,
+          updated: null,
           extension: null,
           mime: null,
           size: null,

@@ -3,9 +3,12 @@ import { jobStatusNames } from '../../src/domain/JobStatusName.js';
 import type {
   AccessRelationship,
   Comment,
+  File,
+  FileRevisionArchiveStatus,
   FunctionVersion,
   Job,
   JobFile,
+  JobFileRevision,
   JobStatus,
   JobStatusMessage,
   NewJobAssignedAgent,
@@ -13,6 +16,7 @@ import type {
   NoOpResponse,
   PageJob,
   ResourceArchiveStatus,
+  Token,
 } from '../../src/domain/model.js';
 
 /** Dates the wire can carry to the millisecond. */
@@ -73,13 +77,80 @@ export const resourceArchiveStatusArb: fc.Arbitrary<ResourceArchiveStatus> = pla
   createdById: idArb,
 });
 
-export const commentArb: fc.Arbitrary<Comment> = plainRecord({
+const tokenArb: fc.Arbitrary<Token> = plainRecord({
   id: idArb,
   created: dateArb,
-  jobId: idArb,
-  content: textArb,
-  createdById: idArb,
+  sha: fc.stringMatching(/^([0-9a-f]{64})?$/),
+  salt: fc.constant(''),
+  createdById: orNull(idArb),
 });
+
+const revisionArchiveArb: fc.Arbitrary<FileRevisionArchiveStatus> = plainRecord({
+  id: idArb,
+  created: dateArb,
+  name: fc.constantFrom('Active' as const, 'Archived' as const),
+  reason: orNull(textArb),
+  createdById: idArb,
+  fileRevisionId: idArb,
+});
+
+export const jobFileRevisionArb: fc.Arbitrary<JobFileRevision> = plainRecord({
+  id: idArb,
+  created: dateArb,
+  fileId: orNull(idArb),
+  contentToken: tokenArb,
+  propertiesToken: tokenArb,
+  archiveStatusHistory: fc.array(revisionArchiveArb, { minLength: 1, maxLength: 2 }),
+  name: orNull(nameArb),
+  stem: orNull(nameArb),
+  suffix: orNull(textArb),
+  extension: orNull(textArb),
+  description: orNull(textArb),
+  size: orNull(fc.maxSafeNat()),
+  mime: orNull(textArb),
+  versionName: orNull(textArb),
+  externalIdentifier: orNull(textArb),
+  displayName: orNull(textArb),
+  createdById: orNull(idArb),
+  updated: orNull(dateArb),
+  revision: positiveArb,
+});
+
+export const fileArb: fc.Arbitrary<File> = fc
+  .tuple(
+    jobFileArb,
+    plainRecord({
+      id: idArb,
+      created: dateArb,
+      revisions: fc.array(jobFileRevisionArb, { minLength: 1, maxLength: 2 }),
+      archiveStatusHistory: fc.array(resourceArchiveStatusArb, { minLength: 1, maxLength: 2 }),
+      resourceId: orNull(idArb),
+      resourceType: fc.constantFrom('job' as const, null),
+      createdById: orNull(idArb),
+      updated: orNull(dateArb),
+    }),
+  )
+  .map(([flat, sdk]) => ({ ...flat, ...sdk }));
+
+/** A comment, with up to one level of replies. */
+export const commentArb: fc.Arbitrary<Comment> = fc.letrec<{ comment: Comment }>((tie) => ({
+  comment: plainRecord({
+    id: idArb,
+    created: dateArb,
+    file: fileArb,
+    comments: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constant([]),
+      fc.array(tie('comment'), { maxLength: 1 }),
+    ),
+    archiveStatusHistory: fc.array(resourceArchiveStatusArb, { minLength: 1, maxLength: 2 }),
+    createdById: idArb,
+    resourceId: idArb,
+    resourceType: fc.constant('job' as const),
+    jobId: idArb,
+    content: textArb,
+  }),
+})).comment;
 
 export const accessRelationshipArb: fc.Arbitrary<AccessRelationship> = plainRecord({
   id: idArb,
@@ -95,8 +166,8 @@ export const accessRelationshipArb: fc.Arbitrary<AccessRelationship> = plainReco
 export const jobArb: fc.Arbitrary<Job> = plainRecord({
   id: idArb,
   created: dateArb,
-  file: jobFileArb,
-  comments: fc.array(commentArb, { maxLength: 3 }),
+  file: fileArb,
+  comments: fc.array(commentArb, { maxLength: 2 }),
   archiveStatusHistory: fc.array(resourceArchiveStatusArb, { minLength: 1, maxLength: 3 }),
   createdById: idArb,
   function: functionVersionArb,

@@ -2,6 +2,11 @@ import type * as t from 'io-ts';
 import {
   AccessRelationshipCodec,
   CommentCodec,
+  CommentReplyCodec,
+  FileCodec,
+  FileRevisionArchiveStatusCodec,
+  JobFileRevisionCodec,
+  TokenCodec,
   JobCodec,
   JobFileCodec,
   JobStatusCodec,
@@ -37,12 +42,17 @@ const named = new Map<t.Any, string>([
   [JobStatusCodec, 'JobStatus'],
   [ResourceArchiveStatusCodec, 'ResourceArchiveStatus'],
   [CommentCodec, 'Comment'],
+  [FileCodec, 'File'],
+  [JobFileRevisionCodec, 'FileRevision'],
+  [TokenCodec, 'Token'],
+  [FileRevisionArchiveStatusCodec, 'FileRevisionArchiveStatus'],
   [AccessRelationshipCodec, 'AccessRelationship'],
   [NoJobResponseCodec, 'NoJobResponse'],
   [ResponseGetJobForAgentCodec, 'ResponseGetJobForAgent'],
 ]);
 const refOf = (codec: t.Any): string | undefined => {
-  const name = named.get(codec);
+  // A comment's replies are comments.
+  const name = codec === CommentReplyCodec ? 'Comment' : named.get(codec);
   return name === undefined ? undefined : `#/components/schemas/${name}`;
 };
 const wire = (codec: t.Any): JsonSchema => {
@@ -306,7 +316,7 @@ export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
     summary: "every revision of the job's file, oldest first",
     tags: ['files'],
     params: idParams,
-    response: answers({ type: 'array', items: { $ref: '#/components/schemas/FileRevision' } }),
+    response: answers({ type: 'array', items: { $ref: '#/components/schemas/StoredFileRevision' } }),
   },
   'GET /overview': {
     summary: 'jobs per status and the job flow of the last 15 minutes (the audit page’s list pictures)',
@@ -346,6 +356,7 @@ export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
 export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
   ...Object.fromEntries([...named].map(([codec, name]) => [name, jsonSchemaOf(codec, { refOf })])),
   StoredEvent: storedEventSchema,
-  FileRevision: fileRevisionSchema,
+  // `FileRevision` is the SDK's (a revision inside a File); this is an entry of GET /jobs/{id}/file/revisions.
+  StoredFileRevision: fileRevisionSchema,
   Error: errorSchema,
 };

@@ -1,4 +1,5 @@
 import type { Principal } from '../../domain/principal.js';
+import { createJobHandle } from '../jobHandle.js';
 import type { JobLedgerSession } from '../JobLedgerSession.js';
 import type { LedgerContext } from '../LedgerContext.js';
 import { accessCalls } from './accessCalls.js';
@@ -15,12 +16,14 @@ export const createSession = (
   options: { correlationId?: string } = {},
 ): JobLedgerSession => {
   const kit = createSessionKit(ctx, principal, options);
-  return {
+  const session: JobLedgerSession = {
     principal,
     ...jobCalls(kit),
     ...statusCalls(kit),
     ...accessCalls(kit),
     ...fileCalls(kit),
     ...historyCalls(kit),
+    job: (id) => createJobHandle(session, id),
   };
+  return session;
 };

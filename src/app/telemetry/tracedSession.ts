@@ -2,6 +2,7 @@ import { context, SpanStatusCode, trace, type Attributes } from '@opentelemetry/
 import * as E from 'fp-ts/lib/Either.js';
 import type { JobError } from '../../domain/errors.js';
 import type { Job } from '../../domain/model.js';
+import { createJobHandle } from '../jobHandle.js';
 import type { JobLedgerSession } from '../JobLedgerSession.js';
 import { withCommandRecord, type CommandRecord } from './commandRecord.js';
 import type { TelemetryInstruments } from './telemetryInstruments.js';
@@ -128,5 +129,8 @@ export const tracedSession = (
       }
     };
   }) satisfies JobLedgerSession['pollJob'];
-  return overriding(session, overrides as Partial<JobLedgerSession>);
+  const wrapped = overriding(session, overrides as Partial<JobLedgerSession>);
+  // A handle over the traced session, so its calls are traced like the session's own.
+  overrides.job = ((id: string) => createJobHandle(wrapped, id)) satisfies JobLedgerSession['job'];
+  return wrapped;
 };

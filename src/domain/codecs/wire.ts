@@ -4,9 +4,12 @@ import {
   isNoJobResponse,
   type AccessRelationship,
   type Comment,
+  type File,
+  type FileRevisionArchiveStatus,
   type FunctionVersion,
   type Job,
   type JobFile,
+  type JobFileRevision,
   type JobStatus,
   type JobStatusMessage,
   type NewJobAssignedAgent,
@@ -14,6 +17,7 @@ import {
   type NoOpResponse,
   type PageJob,
   type ResourceArchiveStatus,
+  type Token,
 } from '../model.js';
 import { withJsonSchema } from './jsonSchema.js';
 import { DateFromISOString, Id, LongText, Name, ShortText, boundedString, intIn } from './decode.js';
@@ -118,19 +122,6 @@ export const FunctionVersionCodec = wireObject<FunctionVersion>()('FunctionVersi
   versionName: nullable(ShortText),
 });
 
-/** The wire codec of {@link JobFile}: only `name` is required. */
-export const JobFileCodec = wireObject<JobFile>()('JobFile', {
-  name: Name,
-  extension: nullable(ShortText),
-  mime: nullable(ShortText),
-  size: nullable(intIn('FileSize', 0, Number.MAX_SAFE_INTEGER)),
-  sha256: nullable(boundedString('Sha256', 64, 64)),
-  description: nullable(LongText),
-  displayName: nullable(ShortText),
-  externalIdentifier: nullable(ShortText),
-  versionName: nullable(ShortText),
-});
-
 /** The wire codec of {@link JobStatus}: `{ id, created, job_id, name, created_by_id, message, agent_id }`. */
 export const JobStatusCodec = wireObject<JobStatus>()('JobStatus', {
   id: Id,
@@ -151,14 +142,110 @@ export const ResourceArchiveStatusCodec = wireObject<ResourceArchiveStatus>()('R
   createdById: Id,
 });
 
-/** The wire codec of {@link Comment}: `{ id, created, job_id, content, created_by_id }`. */
-export const CommentCodec = wireObject<Comment>()('Comment', {
+const FileSize = intIn('FileSize', 0, Number.MAX_SAFE_INTEGER);
+
+// The flat fields of a file at one revision: a JobFile's, and extras of a File.
+const jobFileFields = {
+  name: Name,
+  extension: nullable(ShortText),
+  mime: nullable(ShortText),
+  size: nullable(FileSize),
+  sha256: nullable(boundedString('Sha256', 64, 64)),
+  description: nullable(LongText),
+  displayName: nullable(ShortText),
+  externalIdentifier: nullable(ShortText),
+  versionName: nullable(ShortText),
+};
+
+/** The wire codec of {@link JobFile}: only `name` is required. */
+export const JobFileCodec = wireObject<JobFile>()('JobFile', jobFileFields);
+
+/** The wire codec of the SDK's {@link Token}: `{ id, created, sha, salt, created_by_id }`. */
+export const TokenCodec = wireObject<Token>()('Token', {
   id: Id,
   created: DateFromISOString,
+  sha: boundedString('Sha', 128),
+  salt: boundedString('Salt', 128),
+  createdById: nullable(Id),
+});
+
+/** The wire codec of {@link FileRevisionArchiveStatus}: a ResourceArchiveStatus with `file_revision_id`. */
+export const FileRevisionArchiveStatusCodec = wireObject<FileRevisionArchiveStatus>()(
+  'FileRevisionArchiveStatus',
+  {
+    id: Id,
+    created: DateFromISOString,
+    name: ArchiveStatusName,
+    reason: nullable(ShortText),
+    createdById: Id,
+    fileRevisionId: Id,
+  },
+);
+
+/** The wire codec of {@link JobFileRevision}: the SDK's `FileRevision` (plus `revision`, an extra). */
+export const JobFileRevisionCodec = wireObject<JobFileRevision>()('FileRevision', {
+  id: Id,
+  created: DateFromISOString,
+  fileId: nullable(Id),
+  contentToken: TokenCodec,
+  propertiesToken: TokenCodec,
+  archiveStatusHistory: t.readonlyArray(FileRevisionArchiveStatusCodec),
+  name: nullable(Name),
+  stem: nullable(Name),
+  suffix: nullable(ShortText),
+  extension: nullable(ShortText),
+  description: nullable(LongText),
+  size: nullable(FileSize),
+  mime: nullable(ShortText),
+  versionName: nullable(ShortText),
+  externalIdentifier: nullable(ShortText),
+  displayName: nullable(ShortText),
+  createdById: nullable(Id),
+  updated: nullable(DateFromISOString),
+  revision: Positive,
+});
+
+/**
+ * The wire codec of {@link File}: the SDK's `File`, and the current revision's fields flat beside them (extras
+ * the SDK ignores).
+ */
+export const FileCodec = wireObject<File>()('File', {
+  ...jobFileFields,
+  id: Id,
+  created: DateFromISOString,
+  revisions: t.readonlyArray(JobFileRevisionCodec),
+  archiveStatusHistory: t.readonlyArray(ResourceArchiveStatusCodec),
+  resourceId: nullable(Id),
+  resourceType: nullable(t.literal('job')),
+  createdById: nullable(Id),
+  updated: nullable(DateFromISOString),
+});
+
+// A comment's replies are comments: the codec refers to itself. Its schema names it (no endless expansion).
+const CommentReply: t.Type<Comment, CommentWire, unknown> = withJsonSchema(
+  t.recursion<Comment, CommentWire>('Comment', () => CommentCodec),
+  { type: 'object', title: 'Comment', description: 'a reply: a Comment' },
+);
+
+/**
+ * The wire codec of {@link Comment}: the SDK's `Comment` (`id, created, file, comments, archive_status_history,
+ * created_by_id, resource_id, resource_type`), plus `content` and `job_id` (extras).
+ */
+export const CommentCodec: t.Type<Comment, CommentWire, unknown> = wireObject<Comment>()('Comment', {
+  id: Id,
+  created: DateFromISOString,
+  file: FileCodec,
+  comments: t.readonlyArray(CommentReply),
+  archiveStatusHistory: t.readonlyArray(ResourceArchiveStatusCodec),
+  createdById: Id,
+  resourceId: Id,
+  resourceType: t.literal('job'),
   jobId: Id,
   content: LongText,
-  createdById: Id,
 });
+
+/** The recursive reference from a comment to its replies, for the OpenAPI document. @internal */
+export const CommentReplyCodec = CommentReply;
 
 /** The wire codec of {@link AccessRelationship}. */
 export const AccessRelationshipCodec = wireObject<AccessRelationship>()('AccessRelationship', {
@@ -175,7 +262,7 @@ export const AccessRelationshipCodec = wireObject<AccessRelationship>()('AccessR
 export const JobCodec = wireObject<Job>()('Job', {
   id: Id,
   created: DateFromISOString,
-  file: JobFileCodec,
+  file: FileCodec,
   comments: t.readonlyArray(CommentCodec),
   archiveStatusHistory: t.readonlyArray(ResourceArchiveStatusCodec),
   createdById: Id,
@@ -221,7 +308,23 @@ export type FunctionVersionWire = t.OutputOf<typeof FunctionVersionCodec>;
 export type JobFileWire = t.OutputOf<typeof JobFileCodec>;
 export type JobStatusWire = t.OutputOf<typeof JobStatusCodec>;
 export type ResourceArchiveStatusWire = t.OutputOf<typeof ResourceArchiveStatusCodec>;
-export type CommentWire = t.OutputOf<typeof CommentCodec>;
+export type TokenWire = t.OutputOf<typeof TokenCodec>;
+export type FileRevisionArchiveStatusWire = t.OutputOf<typeof FileRevisionArchiveStatusCodec>;
+export type JobFileRevisionWire = t.OutputOf<typeof JobFileRevisionCodec>;
+export type FileWire = t.OutputOf<typeof FileCodec>;
+/** The wire object of a {@link Comment} (written out: the codec is recursive). */
+export interface CommentWire {
+  id: string;
+  created: string;
+  file: FileWire;
+  comments: readonly CommentWire[];
+  archive_status_history: readonly ResourceArchiveStatusWire[];
+  created_by_id: string;
+  resource_id: string;
+  resource_type: 'job';
+  job_id: string;
+  content: string;
+}
 export type AccessRelationshipWire = t.OutputOf<typeof AccessRelationshipCodec>;
 export type JobWire = t.OutputOf<typeof JobCodec>;
 export type PageJobWire = t.OutputOf<typeof PageJobCodec>;

@@ -57,19 +57,21 @@ async function showJob(id) {
   const events = await api(path + '/history');
   const [job, check, revisions] = await Promise.all([api(path), api(path + '/verify'), api(path + '/file/revisions')]);
   const broken = new Map(check.problems.map((p) => [p.version, p.detail]));
+  const stored = new Set(revisions.filter((r) => r.stored).map((r) => r.revision));
   main.innerHTML =
     '<p><a href="#/">all jobs</a></p><h1>Job ' + esc(job.id) + ' ' + statusBadge(current(job).name) + '</h1>' +
     '<p class="muted">function ' + esc(job.function.name || job.function.id) + ' · tenant ' + esc(job.tenant_id) + ' · created by ' + esc(job.created_by_id) + '</p>' +
     '<h2>Path through the status machine</h2><div id="pictures"></div>' +
     '<h2>Status timeline</h2><table id="timeline"><thead><tr><th>when</th><th>status</th><th>who</th><th>message</th></tr></thead><tbody>' +
     job.status_history.map((s) => '<tr><td>' + when(s.created) + '</td><td>' + statusBadge(s.name) + '</td><td>' + esc(s.agent_id || s.created_by_id) + '</td><td>' + esc(s.message) + '</td></tr>').join('') +
-    '</tbody></table><h2>File</h2><table id="files"><thead><tr><th>revision</th><th>name</th><th>size</th><th>sha256</th><th>when</th><th>who</th><th></th></tr></thead><tbody>' +
-    revisions.map((r) => '<tr><td>' + r.revision + '</td><td>' + esc(r.file.name) + '</td><td>' + esc(r.file.size ?? '-') + '</td><td><code>' + esc(r.file.sha256 ?? '-') + '</code></td><td>' + when(r.created) + '</td><td>' + esc(r.created_by_id) +
-      '</td><td>' + (r.stored ? '<button data-revision="' + r.revision + '" data-name="' + esc(r.file.name) + '">download</button>' : '<span class="muted">name only</span>') + '</td></tr>').join('') +
+    '</tbody></table><h2>File</h2><p class="muted">file ' + esc(job.file.id) + '</p><table id="files"><thead><tr><th>revision</th><th>name</th><th>properties</th><th>size</th><th>sha256</th><th>when</th><th>who</th><th></th></tr></thead><tbody>' +
+    // The SDK's revisions (job.file.revisions); whether bytes are stored comes from the revisions route.
+    job.file.revisions.map((r) => '<tr><td>' + r.revision + '</td><td>' + esc(r.name) + '</td><td>' + properties(r) + '</td><td>' + esc(r.size ?? '-') + '</td><td><code>' + esc(r.content_token.sha || '-') + '</code></td><td>' + when(r.created) + (r.updated ? '<br><span class="muted">updated ' + when(r.updated) + '</span>' : '') + '</td><td>' + esc(r.created_by_id) +
+      '</td><td>' + (stored.has(r.revision) ? '<button data-revision="' + r.revision + '" data-name="' + esc(r.name) + '">download</button>' : '<span class="muted">name only</span>') + '</td></tr>').join('') +
     '</tbody></table><h2>Archive history</h2><table><tbody>' +
     job.archive_status_history.map((a) => '<tr><td>' + when(a.created) + '</td><td>' + esc(a.name) + '</td><td>' + esc(a.created_by_id) + '</td><td>' + esc(a.reason) + '</td></tr>').join('') +
     '</tbody></table><h2>Comments</h2>' +
-    (job.comments.length === 0 ? '<p class="muted">none</p>' : '<table><tbody>' + job.comments.map((c) => '<tr><td>' + when(c.created) + '</td><td>' + esc(c.created_by_id) + '</td><td>' + esc(c.content) + '</td></tr>').join('') + '</tbody></table>') +
+    (job.comments.length === 0 ? '<p class="muted">none</p>' : '<table><tbody>' + job.comments.map((c) => '<tr><td>' + when(c.created) + '</td><td>' + esc(c.created_by_id) + '</td><td>' + esc(c.content) + '</td><td class="muted">' + (c.comments.length ? c.comments.length + ' replies' : '') + '</td></tr>').join('') + '</tbody></table>') +
     '<h2>Audit events</h2><table id="audit"><thead><tr><th>#</th><th>type</th><th>who</th><th>recorded</th><th>hash</th></tr></thead><tbody>' +
     events.map((e) => '<tr><td>' + e.version + '</td><td>' + esc(e.type) + '</td><td>' + esc(e.metadata.actor && e.metadata.actor.id) + '</td><td>' + when(e.metadata.recorded_at) +
       '</td><td><code>' + esc(e.metadata.hash) + '</code> ' + (broken.has(e.version) ? '<span class="bad" title="' + esc(broken.get(e.version)) + '">✗ ' + esc(broken.get(e.version)) + '</span>' : '<span class="ok" title="hash recomputed by the server from the event and linked to the one before">✓ verified</span>') + '</td></tr>').join('') +
@@ -93,6 +95,10 @@ async function showJob(id) {
   const refresh = (e) => { if (Number(e.lastEventId) > seen) { seen = Number(e.lastEventId); stream.close(); showJob(id).catch(fail); } };
   for (const type of ['JobStatusChanged', 'JobArchived', 'JobRestored', 'JobCommentAdded', 'JobAgentAssigned', 'JobCreated', 'JobPropertiesUpdated', 'JobFileRevisionAdded', 'message'])
     stream.addEventListener(type, refresh);
+}
+function properties(r) {
+  return [['display name', r.display_name], ['description', r.description], ['external id', r.external_identifier], ['version', r.version_name]]
+    .filter(([, v]) => v).map(([k, v]) => esc(k) + ': ' + esc(v)).join('<br>');
 }
 function fail(error) { main.innerHTML = '<p class="error">' + esc(error.message) + '</p><p class="muted">Enter a bearer token above if the API answered 401.</p>'; }
 function route() {
