@@ -77,16 +77,16 @@ export const waitForClaim = (
   signal: AbortSignal | undefined,
 ): Result<Job | NoJobResponse> =>
   new Promise((resolve) => {
+    if (signal?.aborted) return resolve(E.right(noJob(agent)));
     let finished = false;
     let attempting = false;
     let again = false;
     let stopping = false;
-    let timer: NodeJS.Timeout | undefined;
     const finish = (result: E.Either<JobError, Job | NoJobResponse>) => {
       if (finished) return;
       finished = true;
       stopListening();
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       resolve(result);
     };
@@ -111,8 +111,7 @@ export const waitForClaim = (
     const stopListening = ctx.feed.listenAll((event) => {
       if (!finished && mayOfferWork(event)) void attempt();
     });
-    if (signal?.aborted) return onAbort();
+    const timer = setTimeout(onAbort, waitMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    timer = setTimeout(onAbort, waitMs);
     void attempt();
   });

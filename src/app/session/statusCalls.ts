@@ -11,7 +11,7 @@ import { claimOnce, claimWaitCodec, waitForClaim } from './claimJob.js';
 export const statusCalls = (
   kit: SessionKit,
 ): Pick<JobLedgerSession, 'updateStatus' | 'getJobForAgent' | 'heartbeat' | 'pollJob'> => {
-  const { ctx, principal, caller, decodeId, decode, run, jobOf, withInput } = kit;
+  const { ctx, principal, decodeId, decode, run, jobOf, withInput } = kit;
   return {
     updateStatus: (id, input) => () =>
       jobOf(
