@@ -153,7 +153,10 @@ export const createWorker = (options: WorkerOptions): Worker => {
         if ((await Promise.race([all, graceOver])) === 'grace-over') {
           for (const lease of leases) lease.lose('shutdown');
           // A handler that ignores its signal does not hold stop() up: its job is left to lease expiry.
-          await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+          await Promise.race([
+            all,
+            new Promise((resolve) => setTimeout(resolve, resolved.abortedHandlerWaitMs).unref()),
+          ]);
         }
         clearTimeout(timer);
         state = 'stopped';

@@ -6,6 +6,7 @@ export interface ResolvedWorkerOptions extends WorkerOptions {
   readonly concurrency: number;
   readonly leaseMs: number;
   readonly shutdownGraceMs: number;
+  readonly abortedHandlerWaitMs: number;
   readonly claimWaitMs: number;
   readonly progressEveryMs: number;
   readonly backoff: { readonly initialMs: number; readonly maxMs: number };
@@ -74,6 +75,14 @@ export const resolveWorkerOptions = (options: WorkerOptions): ResolvedWorkerOpti
   const leaseMs = integerIn(issues, 'leaseMs', o.leaseMs, 1, day, 60_000);
   if (o.heartbeatEveryMs !== undefined) integerIn(issues, 'heartbeatEveryMs', o.heartbeatEveryMs, 1, day, 0);
   const shutdownGraceMs = integerIn(issues, 'shutdownGraceMs', o.shutdownGraceMs, 0, day, 30_000);
+  const abortedHandlerWaitMs = integerIn(
+    issues,
+    'abortedHandlerWaitMs',
+    o.abortedHandlerWaitMs,
+    0,
+    day,
+    1_000,
+  );
   const claimWaitMs = integerIn(issues, 'claimWaitMs', o.claimWaitMs, 1, day, 30_000);
   const progressEveryMs = integerIn(issues, 'progressEveryMs', o.progressEveryMs, 0, day, 1_000);
   const initialMs = integerIn(issues, 'backoff.initialMs', o.backoff?.initialMs, 1, day, 100);
@@ -84,6 +93,7 @@ export const resolveWorkerOptions = (options: WorkerOptions): ResolvedWorkerOpti
     concurrency,
     leaseMs,
     shutdownGraceMs,
+    abortedHandlerWaitMs,
     claimWaitMs,
     progressEveryMs,
     backoff: { initialMs, maxMs: Math.max(initialMs, maxMs) },

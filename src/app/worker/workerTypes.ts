@@ -50,6 +50,8 @@ export interface WorkerOptions {
   readonly leaseMs?: number;
   /** How long `stop()` lets running handlers finish before it aborts them (default 30 000). */
   readonly shutdownGraceMs?: number;
+  /** How long `stop()` waits, after aborting handlers past the grace, for them to return (default 1 000). */
+  readonly abortedHandlerWaitMs?: number;
   /** How long one claim waits for work before asking again (default 30 000; the HTTP server holds at most 60 s). */
   readonly claimWaitMs?: number;
   /** The least time between two progress renewals of one job (default 1 000). */
