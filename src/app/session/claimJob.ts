@@ -69,7 +69,20 @@ const mayOfferWork = (event: StoredEvent): boolean => {
  * stopped asking). No timer polls: the wait registers on the feed before the first look, so a job created in
  * between wakes it. Wake-ups that arrive during an attempt are folded into one more attempt. @internal
  */
-export const waitForClaim = (
+export const waitForClaim = async (
+  ctx: LedgerContext,
+  agent: AgentPrincipal,
+  claim: () => Result<Job | NoJobResponse>,
+  waitMs: number,
+  signal: AbortSignal | undefined,
+): Result<Job | NoJobResponse> => {
+  // With a backlog there is no need to wait: claim at once, without joining the live feed.
+  const first = await claim();
+  if (E.isLeft(first) || 'id' in first.right) return first;
+  return waitOnFeed(ctx, agent, claim, waitMs, signal);
+};
+
+const waitOnFeed = (
   ctx: LedgerContext,
   agent: AgentPrincipal,
   claim: () => Result<Job | NoJobResponse>,
