@@ -16,7 +16,9 @@ const agentNamed = (id) => ({ kind: 'agent', id, tenantId: 't1' });
 
 const openLedger = (mod, label, query = '') => {
   const dir = tempDir(label);
-  const ledger = mod.createJobLedger({ store: mod.openStore(`sqlite:${path.join(dir, 'bench.db')}${query}`) });
+  const ledger = mod.createJobLedger({
+    store: mod.openStore(`sqlite:${path.join(dir, 'bench.db')}${query}`),
+  });
   return {
     ledger,
     close: async () => {
@@ -39,7 +41,14 @@ const measureLatency = (report, { id, label, samples, appends, goal }) => {
       `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms over ${s.samples} jobs, ` +
       `after createJob answered (the append itself: p50 ${a.p50.toFixed(2)} ms, p99 ${a.p99.toFixed(2)} ms)`,
   });
-  report.target({ id: `${id}.p99`, label: `${label}: p99`, ours: s.p99, need: goal, kind: 'max', unit: 'ms' });
+  report.target({
+    id: `${id}.p99`,
+    label: `${label}: p99`,
+    ours: s.p99,
+    need: goal,
+    kind: 'max',
+    unit: 'ms',
+  });
 };
 
 /** Job created -> handler called, with one worker waiting on the live feed between jobs. */
@@ -48,7 +57,11 @@ const wakeUpInProcess = async (mod, report, count) => {
   const { ledger, close } = openLedger(mod, 'worker-wake', '?synchronous=normal');
   let called = () => {};
   const worker = mod
-    .createWorker({ session: ledger.as(agentNamed('agent-1')), claimWaitMs: 60_000, handler: async () => called() })
+    .createWorker({
+      session: ledger.as(agentNamed('agent-1')),
+      claimWaitMs: 60_000,
+      handler: async () => called(),
+    })
     .start();
   const samples = [];
   const appends = [];
@@ -98,7 +111,10 @@ const wakeUpOverHttp = async (mod, report, count) => {
     const agent = ledger.as(agentNamed('agent-1'));
     for (let i = 0; i < count + 3; i++) {
       const answer = globalThis
-        .fetch(`${url}/agent/job?wait_s=60`, { method: 'POST', headers: { authorization: 'Bearer bench-agent' } })
+        .fetch(`${url}/agent/job?wait_s=60`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer bench-agent' },
+        })
         .then(async (res) => ({ at: now(), body: JSON.parse(await res.text()) }));
       // Let the request reach the server and start waiting (a few loopback round trips' worth).
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -106,7 +122,8 @@ const wakeUpOverHttp = async (mod, report, count) => {
       const job = right(await alice.createJob(smallestJob)(), 'createJob');
       const answered = now();
       const { at, body } = await answer;
-      if (body.id !== job.id) throw new Error(`the held claim answered ${JSON.stringify(body).slice(0, 120)}`);
+      if (body.id !== job.id)
+        throw new Error(`the held claim answered ${JSON.stringify(body).slice(0, 120)}`);
       right(await agent.updateStatus(job.id, { status: 'Running' })(), 'Running');
       right(await agent.updateStatus(job.id, { status: 'Completed' })(), 'Completed');
       if (i >= 3) {

@@ -4,6 +4,7 @@ import { ResponseGetJobForAgent } from '../../domain/dto.js';
 import { JobError } from '../../domain/errors.js';
 import { principalOf } from './bearerAuth.js';
 import { answer, inputOf, replyWithError } from './jobRoutes.js';
+import { requestAbort } from './requestAbort.js';
 
 /** The longest `POST /agent/job?wait_s=` holds a request, in seconds. */
 export const maxClaimWaitSeconds = 60;
@@ -30,22 +31,18 @@ export const agentRoutes =
           ]),
         );
       }
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      req.raw.on('close', stop);
-      shutdown.addEventListener('abort', stop);
+      const { signal, release } = requestAbort(req, shutdown);
       try {
         return await answer(
           reply,
           ledger.as(principalOf(req)).getJobForAgent({
             ...(inputOf(req) as { functionIds?: string[] }),
-            ...(seconds > 0 && { waitMs: Math.round(seconds * 1000), signal: abort.signal }),
+            ...(seconds > 0 && { waitMs: Math.round(seconds * 1000), signal }),
           }),
           ResponseGetJobForAgent.toDict,
         );
       } finally {
-        req.raw.off('close', stop);
-        shutdown.removeEventListener('abort', stop);
+        release();
       }
     });
     app.post('/jobs/:id/heartbeat', async (req, reply) =>
