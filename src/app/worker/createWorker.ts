@@ -12,6 +12,9 @@ import type { Worker, WorkerEvents, WorkerOptions, WorkerStats } from './workerT
 const isOutage = (error: JobError): boolean =>
   error._tag === 'StoreError' || error._tag === 'Timeout' || error._tag === 'ConcurrencyConflict';
 
+/** The pause after a claim that answered "no job" without waiting (a session that does not wait). */
+const noWaitPauseMs = 1000;
+
 const pause = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
@@ -99,6 +102,7 @@ export const createWorker = (options: WorkerOptions): Worker => {
   const slot = async () => {
     while (!stopClaiming.signal.aborted) {
       let claimed: E.Either<JobError, Job | NoJobResponse>;
+      const asked = Date.now();
       try {
         claimed = await claim();
       } catch (thrown) {
@@ -121,7 +125,12 @@ export const createWorker = (options: WorkerOptions): Worker => {
         continue;
       }
       if (backoff.succeeded()) emitter.emit('recovered');
-      if (!('id' in claimed.right)) continue; // the wait ran out: ask again
+      if (!('id' in claimed.right)) {
+        // The wait ran out: ask again. A session that answers at once instead of waiting (one that ignores
+        // waitMs) would make this loop spin: it gets a pause instead.
+        if (Date.now() - asked < resolved.claimWaitMs / 2) await pause(noWaitPauseMs, stopClaiming.signal);
+        continue;
+      }
       counts.claimed++;
       emitter.emit('claimed', claimed.right);
       if (stopClaiming.signal.aborted) await giveBack(claimed.right);

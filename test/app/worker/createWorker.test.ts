@@ -182,6 +182,7 @@ describe('createWorker on SQLite in process', () => {
     const worker = createWorker({
       session: agentOf(ledger),
       shutdownGraceMs: 50,
+      abortedHandlerWaitMs: 50,
       handler: () => new Promise(() => {}),
     });
     const claimed = next(worker, 'claimed');
@@ -190,6 +191,29 @@ describe('createWorker on SQLite in process', () => {
     await worker.stop();
     await worker.done;
     expect(worker.stats().state).toBe('stopped');
+  });
+
+  it('stop() past the grace gives back a job still in validation (Validating -> Pending)', async () => {
+    const ledger = sqliteLedger();
+    const job = await ok(userOf(ledger).createJob(smallJob));
+    const worker = createWorker({
+      session: agentOf(ledger),
+      shutdownGraceMs: 20,
+      validate: (_job, ctx) =>
+        new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve())),
+      handler: async () => {
+        throw new Error('never runs');
+      },
+    });
+    const claimed = next(worker, 'claimed');
+    worker.start();
+    await claimed;
+    await expect
+      .poll(async () => statuses(await ok(userOf(ledger).getJob(job.id))).at(-1))
+      .toBe('Validating');
+    await worker.stop();
+    expect(statuses(await ok(userOf(ledger).getJob(job.id))).slice(-2)).toEqual(['Validating', 'Pending']);
+    expect(worker.stats()).toMatchObject({ released: 1, failed: 0 });
   });
 
   it('invalid options: a ValidationError naming each option, before anything is claimed', async () => {
