@@ -161,11 +161,14 @@ export const createWorker = (options: WorkerOptions): Worker => {
         });
         if ((await Promise.race([all, graceOver])) === 'grace-over') {
           for (const lease of leases) lease.lose('shutdown');
-          // A handler that ignores its signal does not hold stop() up: its job is left to lease expiry.
+          // A handler that ignores its signal does not hold stop() up: its job is left to lease expiry. The timer
+          // stays referenced: it may be the only thing keeping the process alive until stop() resolves.
+          let waited: NodeJS.Timeout | undefined;
           await Promise.race([
             all,
-            new Promise((resolve) => setTimeout(resolve, resolved.abortedHandlerWaitMs).unref()),
+            new Promise((resolve) => (waited = setTimeout(resolve, resolved.abortedHandlerWaitMs))),
           ]);
+          clearTimeout(waited);
         }
         clearTimeout(timer);
         state = 'stopped';
