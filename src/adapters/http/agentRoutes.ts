@@ -31,7 +31,7 @@ export const agentRoutes =
           ]),
         );
       }
-      const { signal, release } = requestAbort(req, shutdown);
+      const { signal, release } = requestAbort(reply, shutdown);
       try {
         return await answer(
           reply,

@@ -29,6 +29,23 @@ describe('POST /agent/job?wait_s= (a claim that waits for work)', () => {
     expect(claimed.body).toMatchObject({ id: created.body.id, agent_id: 'agent-1' });
   });
 
+  it('a held claim with a body (function_ids) waits too, and takes only a job of its functions', async () => {
+    const { url } = await server();
+    const waiting = call(url, 'POST', '/agent/job?wait_s=60', 'agent-token', { function_ids: ['fn-2'] });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const other = await call(url, 'POST', '/jobs', 'alice-token', {
+      function: { id: 'fn-1' },
+      file: { name: 'params.json' },
+    });
+    const mine = await call(url, 'POST', '/jobs', 'alice-token', {
+      function: { id: 'fn-2' },
+      file: { name: 'params.json' },
+    });
+    const claimed = await waiting;
+    expect(claimed.body).toMatchObject({ id: mine.body.id });
+    expect((await call(url, 'GET', `/jobs/${other.body.id}`, 'alice-token')).body.agent_id).toBeNull();
+  });
+
   it('answers a NoJobResponse when the time is up', async () => {
     const { url } = await server();
     const answer = await call(url, 'POST', '/agent/job?wait_s=0.2', 'agent-token');
