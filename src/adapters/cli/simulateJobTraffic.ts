@@ -71,8 +71,8 @@ const settle = async (tasks: readonly Promise<unknown>[]): Promise<JobError | un
 
 /**
  * Simulates a day of work in the ledger, in-process: three users create jobs (a few as drafts, some of those
- * canceled), `agents` agents claim them concurrently and validate, run, upload and complete or fail them. Some
- * agents "crash" holding a job; the clock then skips past the lease and `expireLeases` moves those jobs back to
+ * canceled), `agents` agents — each a `createWorker`, the real loop — claim them concurrently and validate, run,
+ * upload and complete or fail them (see {@link runSimulatedAgents}). Some agents "crash" holding a job; the clock then skips past the lease and `expireLeases` moves those jobs back to
  * Pending (not started) or to Unknown (started), where the agent reports late or the owner requeues or cancels.
  * Finally the owners comment on some failures and archive (and restore) some finished jobs.
  * Rounds repeat until every job of the run is terminal; from the third round on nobody crashes.
