@@ -13,6 +13,7 @@ import { runPostgres } from './sections/postgres.mjs';
 import { runRebuild } from './sections/rebuild.mjs';
 import { runReplay } from './sections/replay.mjs';
 import { runTelemetry } from './sections/telemetry.mjs';
+import { runWorker } from './sections/worker.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = ['1', 'true', 'yes'].includes(String(process.env.BENCH_QUICK ?? '').toLowerCase());
@@ -41,6 +42,7 @@ const sections = {
   postgres: runPostgres,
   http: runHttp,
   telemetry: runTelemetry,
+  worker: runWorker,
 };
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')

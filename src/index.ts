@@ -181,3 +181,16 @@ export {
   type SqliteFeedReadModelOptions,
 } from './adapters/kurrentdb/sqliteFeedReadModel.js';
 export { jsonSchemaOf, type JsonSchema } from './domain/codecs/jsonSchema.js';
+export { createWorker } from './app/worker/createWorker.js';
+export { WorkerOptionsError } from './app/worker/workerOptions.js';
+export { WorkerCallError } from './app/worker/jobLease.js';
+export type {
+  Worker,
+  WorkerOptions,
+  WorkerContext,
+  ValidateContext,
+  HandlerResult,
+  WorkerStats,
+  WorkerEvents,
+  AbortReason,
+} from './app/worker/workerTypes.js';

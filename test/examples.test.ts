@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { quickstart } from '../examples/quickstart.js';
 import { telemetryExample } from '../examples/telemetry.js';
+import { workerExample } from '../examples/worker.js';
 import { exampleAsShown, readmeCodeUnder } from './support/readmeExample.js';
 
 describe('the README examples run', () => {
@@ -21,6 +22,21 @@ describe('the README examples run', () => {
   it('quickstart is the code shown in the README', () => {
     expect(readmeCodeUnder('## In a program')).toBe(
       exampleAsShown('quickstart.ts', '  return status;', {
+        'openStore(storeUrl)': "openStore('sqlite:./jobledger.db')",
+      }),
+    );
+  });
+
+  it('worker: a job created after the worker started is run and Completed, its result readable', async () => {
+    expect(await workerExample(`sqlite:${join(dir, 'worker.db')}`)).toEqual({
+      status: { _tag: 'Right', right: 'Completed' },
+      result: { _tag: 'Right', right: { score: 1 } },
+    });
+  });
+
+  it('the worker example is the code shown in the README', () => {
+    expect(readmeCodeUnder('## Workers')).toBe(
+      exampleAsShown('worker.ts', '  return { status, result };', {
         'openStore(storeUrl)': "openStore('sqlite:./jobledger.db')",
       }),
     );

@@ -61,8 +61,19 @@ export interface JobLedgerSession {
   ): TE.TaskEither<JobError, Job>;
   cancelJob(id: string, input?: { message?: string }): TE.TaskEither<JobError, Job>;
   assignAgent(id: string, input: { agentId: string }): TE.TaskEither<JobError, Job>;
-  /** For agents: claims the oldest eligible Pending job atomically, or answers a NoJobResponse. */
-  getJobForAgent(input?: { functionIds?: string[] }): TE.TaskEither<JobError, Job | NoJobResponse>;
+  /**
+   * For agents: claims the oldest eligible Pending job atomically, or answers a NoJobResponse. With `waitMs`,
+   * waits up to that long for a job to become claimable (woken by the ledger's live feed, not a timer); `signal`
+   * ends the wait early with a NoJobResponse.
+   *
+   * @example
+   * const job = await agent.getJobForAgent({ waitMs: 30_000 })(); // Right(Job) as soon as one is Pending
+   */
+  getJobForAgent(input?: {
+    functionIds?: string[];
+    waitMs?: number;
+    signal?: AbortSignal;
+  }): TE.TaskEither<JobError, Job | NoJobResponse>;
   /** For the agent holding the job: extends its lease. */
   heartbeat(id: string): TE.TaskEither<JobError, { leaseExpiresAt: Date }>;
   /** Waits for a terminal status (event-driven). `Timeout` after `timeoutMs` (default 60 s) or on abort. */

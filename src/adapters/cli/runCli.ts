@@ -11,6 +11,7 @@ import { defaultStoreUrl } from './openCommandStore.js';
 import { replayCommand } from './replayCommand.js';
 import { serveCommand } from './serveCommand.js';
 import { verifyCommand } from './verifyCommand.js';
+import { workCommand } from './workCommand.js';
 
 /** Every command of the bin, in the order `jobledger --help` lists them. */
 export const commands: readonly CliCommand[] = [
@@ -22,6 +23,7 @@ export const commands: readonly CliCommand[] = [
   copyCommand,
   machineCommand,
   serveCommand,
+  workCommand,
   // Completes the commands above (read when it runs, so it sees the whole list).
   completionCommand(() => commands),
 ];

@@ -4,9 +4,10 @@ import type { JobLedger } from '../../app/createJobLedger.js';
 import type { JobLedgerSession } from '../../app/JobLedgerSession.js';
 import type { JobError } from '../../domain/errors.js';
 import { isTerminalStatus, jobStatusNames, type JobStatusName } from '../../domain/JobStatusName.js';
-import { currentStatus, isNoJobResponse, type Job } from '../../domain/model.js';
+import { currentStatus, type Job } from '../../domain/model.js';
 import type { OffsetClock } from './offsetClock.js';
 import { seededRandom } from './seededRandom.js';
+import { drawFate, runSimulatedAgents, type JobFate } from './simulatedAgents.js';
 
 /** How much traffic to simulate. */
 export interface TrafficOptions {
@@ -53,8 +54,6 @@ const functions = [
 ];
 /** Rounds of claim-work-expire at most; from the third on nobody crashes, so a few always suffice. */
 const maxRounds = 20;
-const crashPoints = ['Claimed', 'Validating', 'Running', 'Uploading'] as const;
-type CrashPoint = (typeof crashPoints)[number];
 
 /** A ledger call refused (`error`), or a step skipped because another call was refused: the simulation stops. */
 class Refused {
@@ -70,24 +69,10 @@ const settle = async (tasks: readonly Promise<unknown>[]): Promise<JobError | un
   return failures.map((f) => (f as Refused).error).find((e) => e !== undefined);
 };
 
-/** Resolves waiters when new work appears, so idle agents do not spin. */
-const workSignal = () => {
-  let wake: () => void = () => undefined;
-  let next = new Promise<void>((resolve) => (wake = resolve));
-  return {
-    wait: () => next,
-    notify: () => {
-      const done = wake;
-      next = new Promise<void>((resolve) => (wake = resolve));
-      done();
-    },
-  };
-};
-
 /**
  * Simulates a day of work in the ledger, in-process: three users create jobs (a few as drafts, some of those
- * canceled), `agents` agents claim them concurrently and validate, run, upload and complete or fail them. Some
- * agents "crash" holding a job; the clock then skips past the lease and `expireLeases` moves those jobs back to
+ * canceled), `agents` agents — each a `createWorker`, the real loop — claim them concurrently and validate, run,
+ * upload and complete or fail them (see {@link runSimulatedAgents}). Some agents "crash" holding a job; the clock then skips past the lease and `expireLeases` moves those jobs back to
  * Pending (not started) or to Unknown (started), where the agent reports late or the owner requeues or cancels.
  * Finally the owners comment on some failures and archive (and restore) some finished jobs.
  * Rounds repeat until every job of the run is terminal; from the third round on nobody crashes.
@@ -114,7 +99,6 @@ export const simulateJobTraffic = async (
 
   const status = new Map<string, JobStatusName>();
   const owner = new Map<string, JobLedgerSession>();
-  const released = new Set<string>();
   let created = 0;
   let finished = 0;
   const counts = {
@@ -129,11 +113,12 @@ export const simulateJobTraffic = async (
     toPending: 0,
     toUnknown: 0,
   };
-  let crashRate = 0.06;
+  const crashRate = 0.06;
   let creating = true;
   /** Set at the first refused call: every loop stops at its next step. */
   let stopped = false;
-  const work = workSignal();
+  /** Each job's fate, drawn in creation order so that the same seed makes the same choices whoever claims it. */
+  const fates = new Map<string, JobFate>();
 
   const progress = () => options.onProgress?.({ created, finished, total });
   const track = (jobId: string, to: JobStatusName) => {
@@ -180,6 +165,7 @@ export const simulateJobTraffic = async (
         }),
       );
       owner.set(job.id, user);
+      fates.set(job.id, drawFate(chance, pick, crashRate));
       track(job.id, currentStatus(job));
       created++;
       if (draft) {
@@ -188,61 +174,24 @@ export const simulateJobTraffic = async (
         else await tracked(user.submitJob(job.id));
       }
       progress();
-      work.notify();
     }
   };
 
-  /** What an agent does with a job it claimed; `crashAt` is where it dies holding the job, if it does. */
-  const runJob = async (agent: JobLedgerSession, job: Job, crashAt: CrashPoint | undefined) => {
-    const id = job.id;
-    const report = (to: JobStatusName, message: string) =>
-      tracked(agent.updateStatus(id, { status: to, message }));
-    const crashes = (at: CrashPoint) => {
-      if (crashAt === at) counts.crashes++;
-      return crashAt === at;
-    };
-    if (crashes('Claimed')) return;
-    if (!released.has(id) && chance(0.03)) {
-      released.add(id);
-      counts.releases++;
-      await report('Pending', 'agent draining for maintenance: job given back');
-      work.notify();
-      return;
-    }
-    await report('Validating', 'checking parameters and model');
-    if (crashes('Validating')) return;
-    if (chance(0.07)) {
-      await report('Failed', 'invalid parameters: "steps" must be at most 500');
-      return;
-    }
-    await report('Running', `running ${job.function.name ?? job.function.id}`);
-    if (chance(0.3)) await must(agent.heartbeat(id));
-    if (crashes('Running')) return;
-    if (chance(0.05)) {
-      await report('Failed', 'function exited with code 137 (out of memory)');
-      return;
-    }
-    if (chance(0.8)) {
-      await report('Uploading', 'uploading the result file');
-      if (crashes('Uploading')) return;
-    }
-    await report('Completed', 'result uploaded');
+  /** One round of agents: `createWorker`s that run each job as its fate says, until every job has settled. */
+  const runAgents = async (round: number, creationDone: Promise<unknown>) => {
+    const failure = await runSimulatedAgents(agents, {
+      round,
+      fateOf: (id) => fates.get(id),
+      track,
+      onRelease: () => counts.releases++,
+      onCrash: () => counts.crashes++,
+      settled: (crashed) =>
+        !creating && [...owner.keys()].every((id) => crashed.has(id) || isTerminalStatus(status.get(id)!)),
+      creationDone,
+    });
+    if (failure instanceof Error) throw failure;
+    if (failure !== undefined) throw new Refused(failure);
   };
-
-  const agentLoop = async (agent: JobLedgerSession) => {
-    while (!stopped) {
-      const next = work.wait();
-      const claimed = await must(agent.getJobForAgent());
-      if (isNoJobResponse(claimed)) {
-        if (!creating) return;
-        await next;
-        continue;
-      }
-      track(claimed.id, currentStatus(claimed));
-      await runJob(agent, claimed, chance(crashRate) ? pick(crashPoints) : undefined);
-    }
-  };
-
   /** The leases of crashed agents run out; the jobs move on, and the ones in Unknown get resolved. */
   const expireLeases = async () => {
     const expired = await must(ledger.expireLeases(clock.skip(leaseMs + 1000)));
@@ -300,21 +249,19 @@ export const simulateJobTraffic = async (
   const creators = users.map((user, i) => createJobs(user, perUser[i]!));
   const allCreated = Promise.allSettled(creators).then(() => {
     creating = false;
-    work.notify();
   });
   let rounds = 0;
   try {
     for (;;) {
       rounds++;
       const refused = await settle([
-        ...agents.map(agentLoop),
+        runAgents(rounds, allCreated),
         ...(rounds === 1 ? [...creators, allCreated] : []),
       ]);
       if (refused !== undefined) return E.left(refused);
       const expired = await expireLeases();
       const waiting = [...status.values()].some((s) => !isTerminalStatus(s));
       if ((expired === 0 && !waiting) || rounds >= maxRounds) break;
-      crashRate = rounds >= 2 ? 0 : crashRate / 2;
     }
     const refused = await settle(users.map(tidyUp));
     if (refused !== undefined) return E.left(refused);

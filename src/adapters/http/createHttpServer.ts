@@ -132,7 +132,7 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
   void app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(tokens));
     await api.register(jobRoutes(ledger));
-    await api.register(agentRoutes(ledger));
+    await api.register(agentRoutes(ledger, shutdown.signal));
     await api.register(waitRoutes(ledger, shutdown.signal));
     await api.register(fileRoutes(ledger));
     await api.register(

@@ -265,6 +265,9 @@ export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
   'POST /agent/job': {
     summary: 'claim the oldest eligible Pending job (a Job), or a NoJobResponse',
     tags: ['agents'],
+    description:
+      'With wait_s, holds the request until a job is claimable for this agent (woken by the ledger, not by polling) or wait_s runs out (then a NoJobResponse); a server shutdown ends it with a NoJobResponse.',
+    querystring: object({ wait_s: { type: 'number', minimum: 0, maximum: 60, default: 0 } }, []),
     body: input(inputCodecs.getJobForAgent),
     response: answers(wire(ResponseGetJobForAgentCodec)),
   },

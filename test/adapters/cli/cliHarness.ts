@@ -3,14 +3,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../../../src/adapters/cli/CliIo.js';
 import { memoryEventStore } from '../../../src/adapters/memory/memoryEventStore.js';
+import { memoryBlobStore } from '../../../src/adapters/blobs/memoryBlobStore.js';
+import type { BlobStore } from '../../../src/app/BlobStore.js';
 import { openStore } from '../../../src/adapters/openStore.js';
 import type { ProjectedEventStore } from '../../../src/projections/ReadModelStore.js';
 
-/** A store whose `close` does nothing, so that several commands in one test share one `memory:` store. */
-export const kept = (store: ProjectedEventStore): ProjectedEventStore =>
-  new Proxy(store, {
-    get: (target, key) => (key === 'close' ? async () => undefined : Reflect.get(target, key)),
+/** File contents shared by every ledger over one kept store (each ledger would otherwise get fresh ones). */
+const keptBlobs = new WeakMap<ProjectedEventStore, BlobStore>();
+
+/**
+ * A store whose `close` does nothing, so that several commands in one test share one `memory:` store; its file
+ * contents are shared too (a `memory:` store's blob store is otherwise one per ledger).
+ */
+export const kept = (store: ProjectedEventStore): ProjectedEventStore => {
+  if (!keptBlobs.has(store)) {
+    const blobs = memoryBlobStore();
+    keptBlobs.set(store, { ...blobs, close: async () => undefined });
+  }
+  return new Proxy(store, {
+    get: (target, key) =>
+      key === 'close'
+        ? async () => undefined
+        : key === 'defaultBlobStore'
+          ? () => keptBlobs.get(store)
+          : Reflect.get(target, key),
   });
+};
 
 /** An in-process CLI: captured output, an environment, and a store opener. */
 export interface Harness {

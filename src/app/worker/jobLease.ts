@@ -1,0 +1,116 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { JobError } from '../../domain/errors.js';
+import type { Job } from '../../domain/model.js';
+import type { JobLedgerSession } from '../JobLedgerSession.js';
+import type { AbortReason } from './workerTypes.js';
+
+/** How long a job runs before its cancel watch starts: short jobs finish without paying for one. */
+const cancelWatchDelayMs = 200;
+
+/** Thrown by `ctx.heartbeat()` and friends when a session call fails; `error` is the JobError. */
+export class WorkerCallError extends Error {
+  constructor(readonly error: JobError) {
+    super(error.message);
+  }
+}
+
+/**
+ * The lease of one claimed job while its agent works on it: heartbeats at a third of the lease, a watch that
+ * notices a cancel (or any terminal status written by someone else) through `pollJob` — event-driven, no
+ * polling — and the AbortController that tells the handler. A heartbeat answered Conflict or NotFound means
+ * the job is no longer ours (fenced after lease expiry, canceled, requeued): abort, and write nothing more.
+ * @internal
+ */
+export interface JobLease {
+  readonly signal: AbortSignal;
+  /** Why the signal was aborted, or undefined while the job is still ours. */
+  readonly lost: AbortReason | undefined;
+  readonly lostError: JobError | undefined;
+  heartbeat(): Promise<Date>;
+  /** Aborts with `reason` unless already aborted. */
+  lose(reason: AbortReason, error?: JobError): void;
+  /** Stops heartbeats and the watch (the job is over for this worker). */
+  end(): void;
+}
+
+export const holdJobLease = (
+  session: JobLedgerSession,
+  job: Job,
+  options: { heartbeatEveryMs: number | undefined; leaseMs: number },
+): JobLease => {
+  const controller = new AbortController();
+  const watch = new AbortController();
+  let lost: AbortReason | undefined;
+  let lostError: JobError | undefined;
+  let ended = false;
+  let everyMs = options.heartbeatEveryMs ?? Math.max(1, Math.floor(options.leaseMs / 3));
+  let timer: NodeJS.Timeout | undefined;
+
+  const lose = (reason: AbortReason, error?: JobError) => {
+    if (lost !== undefined || ended) return;
+    lost = reason;
+    lostError = error;
+    controller.abort(reason);
+    stopTimers();
+  };
+  const stopTimers = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    watch.abort();
+  };
+
+  const heartbeat = async (): Promise<Date> => {
+    const renewed = await session.heartbeat(job.id)();
+    if (E.isLeft(renewed)) {
+      const error = renewed.left;
+      // Fencing: the ledger no longer counts us as the holder. Anything else (an outage) may pass.
+      if (error._tag === 'Conflict' || error._tag === 'NotFound' || error._tag === 'Forbidden')
+        lose('lease-lost', error);
+      throw new WorkerCallError(error);
+    }
+    if (options.heartbeatEveryMs === undefined) {
+      const left = renewed.right.leaseExpiresAt.getTime() - Date.now();
+      if (left > 3) everyMs = Math.floor(left / 3);
+    }
+    return renewed.right.leaseExpiresAt;
+  };
+
+  const schedule = () => {
+    if (ended || lost !== undefined) return;
+    timer = setTimeout(() => {
+      heartbeat().then(schedule, schedule);
+    }, everyMs);
+  };
+
+  const watchForEnd = async () => {
+    while (!ended && lost === undefined && !watch.signal.aborted) {
+      const polled = await session.pollJob(job.id, { timeoutMs: 60_000, signal: watch.signal })();
+      if (ended || watch.signal.aborted) return;
+      if (E.isRight(polled)) {
+        // Terminal, and not by us (we end the lease before we write a terminal status).
+        return lose(polled.right === 'Canceled' ? 'canceled' : 'lease-lost');
+      }
+      if (polled.left._tag !== 'Timeout') return; // the heartbeats will tell
+    }
+  };
+
+  schedule();
+  const watchTimer = setTimeout(() => void watchForEnd(), cancelWatchDelayMs);
+  watch.signal.addEventListener('abort', () => clearTimeout(watchTimer), { once: true });
+
+  return {
+    signal: controller.signal,
+    get lost() {
+      return lost;
+    },
+    get lostError() {
+      return lostError;
+    },
+    heartbeat,
+    lose,
+    end() {
+      ended = true;
+      stopTimers();
+    },
+  };
+};
