@@ -187,6 +187,7 @@ export { WorkerCallError } from './app/worker/jobLease.js';
 export type {
   Worker,
   WorkerOptions,
+  WorkerClock,
   WorkerContext,
   ValidateContext,
   HandlerResult,

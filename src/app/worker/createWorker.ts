@@ -5,7 +5,7 @@ import type { Job, NoJobResponse } from '../../domain/model.js';
 import type { JobLease } from './jobLease.js';
 import { outageBackoff } from './outageBackoff.js';
 import { runClaimedJob, type JobRunDeps } from './runClaimedJob.js';
-import { resolveWorkerOptions } from './workerOptions.js';
+import { pauseOn, resolveWorkerOptions } from './workerOptions.js';
 import type { Worker, WorkerEvents, WorkerOptions, WorkerStats } from './workerTypes.js';
 
 /** Claim failures that mean "the store or server is away", as opposed to a refusal that will not change. */
@@ -14,18 +14,6 @@ const isOutage = (error: JobError): boolean =>
 
 /** The pause after a claim that answered "no job" without waiting (a session that does not wait). */
 const noWaitPauseMs = 1000;
-
-const pause = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Runs jobs: claims them through an agent's session (waiting for work on the ledger's live feed, not on a
@@ -54,7 +42,8 @@ const pause = (ms: number, signal: AbortSignal) =>
  */
 export const createWorker = (options: WorkerOptions): Worker => {
   const resolved = resolveWorkerOptions(options);
-  const { session, concurrency, shutdownGraceMs } = resolved;
+  const { session, concurrency, shutdownGraceMs, clock } = resolved;
+  const pause = (ms: number, signal: AbortSignal) => pauseOn(clock, ms, signal);
   const emitter = new EventEmitter<WorkerEvents>();
   // An `error` event without a listener would throw out of the loop: errors are counted and reported, never fatal.
   emitter.on('error', () => {});
@@ -102,7 +91,7 @@ export const createWorker = (options: WorkerOptions): Worker => {
   const slot = async () => {
     while (!stopClaiming.signal.aborted) {
       let claimed: E.Either<JobError, Job | NoJobResponse>;
-      const asked = Date.now();
+      const asked = clock.now().getTime();
       try {
         claimed = await claim();
       } catch (thrown) {
@@ -128,7 +117,8 @@ export const createWorker = (options: WorkerOptions): Worker => {
       if (!('id' in claimed.right)) {
         // The wait ran out: ask again. A session that answers at once instead of waiting (one that ignores
         // waitMs) would make this loop spin: it gets a pause instead.
-        if (Date.now() - asked < resolved.claimWaitMs / 2) await pause(noWaitPauseMs, stopClaiming.signal);
+        if (clock.now().getTime() - asked < resolved.claimWaitMs / 2)
+          await pause(noWaitPauseMs, stopClaiming.signal);
         continue;
       }
       counts.claimed++;
@@ -155,22 +145,16 @@ export const createWorker = (options: WorkerOptions): Worker => {
         state = 'stopping';
         stopClaiming.abort();
         const all = Promise.all(slots).then(() => undefined);
-        let timer: NodeJS.Timeout | undefined;
-        const graceOver = new Promise<'grace-over'>((resolve) => {
-          timer = setTimeout(() => resolve('grace-over'), shutdownGraceMs);
-        });
+        // The clock's timers stay referenced: one may be the only thing keeping the process alive until stop()
+        // resolves.
+        const timers = new AbortController();
+        const graceOver = pause(shutdownGraceMs, timers.signal).then(() => 'grace-over' as const);
         if ((await Promise.race([all, graceOver])) === 'grace-over') {
           for (const lease of leases) lease.lose('shutdown');
-          // A handler that ignores its signal does not hold stop() up: its job is left to lease expiry. The timer
-          // stays referenced: it may be the only thing keeping the process alive until stop() resolves.
-          let waited: NodeJS.Timeout | undefined;
-          await Promise.race([
-            all,
-            new Promise((resolve) => (waited = setTimeout(resolve, resolved.abortedHandlerWaitMs))),
-          ]);
-          clearTimeout(waited);
+          // A handler that ignores its signal does not hold stop() up: its job is left to lease expiry.
+          await Promise.race([all, pause(resolved.abortedHandlerWaitMs, timers.signal)]);
         }
-        clearTimeout(timer);
+        timers.abort();
         state = 'stopped';
         resolveDone();
       })();

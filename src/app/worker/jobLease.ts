@@ -2,7 +2,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { JobError } from '../../domain/errors.js';
 import type { Job } from '../../domain/model.js';
 import type { JobLedgerSession } from '../JobLedgerSession.js';
-import type { AbortReason } from './workerTypes.js';
+import { pauseOn } from './workerOptions.js';
+import type { AbortReason, WorkerClock } from './workerTypes.js';
 
 /** How long a job runs before its cancel watch starts: short jobs finish without paying for one. */
 const cancelWatchDelayMs = 200;
@@ -36,7 +37,7 @@ export interface JobLease {
 export const holdJobLease = (
   session: JobLedgerSession,
   job: Job,
-  options: { heartbeatEveryMs: number | undefined; leaseMs: number },
+  options: { heartbeatEveryMs: number | undefined; leaseMs: number; clock: WorkerClock },
 ): JobLease => {
   const controller = new AbortController();
   const watch = new AbortController();
@@ -44,7 +45,9 @@ export const holdJobLease = (
   let lostError: JobError | undefined;
   let ended = false;
   let everyMs = options.heartbeatEveryMs ?? Math.max(1, Math.floor(options.leaseMs / 3));
-  let timer: NodeJS.Timeout | undefined;
+  const { clock } = options;
+  // Aborted when the heartbeats stop: ends the pending sleep of the next one.
+  const timers = new AbortController();
 
   const lose = (reason: AbortReason, error?: JobError) => {
     if (lost !== undefined || ended) return;
@@ -54,8 +57,7 @@ export const holdJobLease = (
     stopTimers();
   };
   const stopTimers = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
+    timers.abort();
     watch.abort();
   };
 
@@ -69,7 +71,7 @@ export const holdJobLease = (
       throw new WorkerCallError(error);
     }
     if (options.heartbeatEveryMs === undefined) {
-      const left = renewed.right.leaseExpiresAt.getTime() - Date.now();
+      const left = renewed.right.leaseExpiresAt.getTime() - clock.now().getTime();
       if (left > 3) everyMs = Math.floor(left / 3);
     }
     return renewed.right.leaseExpiresAt;
@@ -77,9 +79,10 @@ export const holdJobLease = (
 
   const schedule = () => {
     if (ended || lost !== undefined) return;
-    timer = setTimeout(() => {
+    void pauseOn(clock, everyMs, timers.signal).then(() => {
+      if (ended || lost !== undefined || timers.signal.aborted) return;
       heartbeat().then(schedule, schedule);
-    }, everyMs);
+    });
   };
 
   const watchForEnd = async () => {
@@ -95,8 +98,9 @@ export const holdJobLease = (
   };
 
   schedule();
-  const watchTimer = setTimeout(() => void watchForEnd(), cancelWatchDelayMs);
-  watch.signal.addEventListener('abort', () => clearTimeout(watchTimer), { once: true });
+  void pauseOn(clock, cancelWatchDelayMs, watch.signal).then(() => {
+    if (!watch.signal.aborted) void watchForEnd();
+  });
 
   return {
     signal: controller.signal,

@@ -45,6 +45,7 @@ export const runClaimedJob = async (deps: JobRunDeps, claimed: Job): Promise<voi
   const lease = holdJobLease(session, claimed, {
     heartbeatEveryMs: options.heartbeatEveryMs,
     leaseMs: options.leaseMs,
+    clock: options.clock,
   });
   const untrack = deps.track(lease);
   let status: JobStatusName = 'Claimed';
@@ -59,7 +60,7 @@ export const runClaimedJob = async (deps: JobRunDeps, claimed: Job): Promise<voi
     progress: (message) => {
       if (lease.lost !== undefined) return;
       emit('progress', job, message);
-      const now = Date.now();
+      const now = options.clock.now().getTime();
       if (now - lastProgress < options.progressEveryMs) return;
       lastProgress = now;
       lease.heartbeat().catch(() => {});

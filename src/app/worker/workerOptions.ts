@@ -1,5 +1,16 @@
 import { JobError, type ValidationError, type ValidationIssue } from '../../domain/errors.js';
-import type { WorkerOptions } from './workerTypes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkerClock, WorkerOptions } from './workerTypes.js';
+
+/** The real clock: `Date` and Node's timers. @internal */
+export const realWorkerClock: WorkerClock = {
+  now: () => new Date(),
+  sleep: (ms, signal) => sleep(ms, undefined, signal === undefined ? {} : { signal }),
+};
+
+/** `clock.sleep` that resolves early, instead of rejecting, when `signal` aborts. @internal */
+export const pauseOn = (clock: WorkerClock, ms: number, signal?: AbortSignal): Promise<void> =>
+  clock.sleep(ms, signal).catch(() => {});
 
 /** The options with their defaults filled in. @internal */
 export interface ResolvedWorkerOptions extends WorkerOptions {
@@ -10,6 +21,7 @@ export interface ResolvedWorkerOptions extends WorkerOptions {
   readonly claimWaitMs: number;
   readonly progressEveryMs: number;
   readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly clock: WorkerClock;
 }
 
 /** Thrown by `createWorker` for invalid options; `error` is the ValidationError naming each bad option. */
@@ -66,6 +78,14 @@ export const resolveWorkerOptions = (options: WorkerOptions): ResolvedWorkerOpti
   if (o.validate !== undefined && typeof o.validate !== 'function')
     issues.push({ path: 'options.validate', message: 'expected a function (job, ctx) or nothing' });
   if (
+    o.clock !== undefined &&
+    (o.clock === null || typeof o.clock.now !== 'function' || typeof o.clock.sleep !== 'function')
+  )
+    issues.push({
+      path: 'options.clock',
+      message: 'expected { now(): Date, sleep(ms, signal?): Promise<void> }',
+    });
+  if (
     o.functionIds !== undefined &&
     (!Array.isArray(o.functionIds) || o.functionIds.some((f) => typeof f !== 'string' || f.length === 0))
   )
@@ -97,5 +117,6 @@ export const resolveWorkerOptions = (options: WorkerOptions): ResolvedWorkerOpti
     claimWaitMs,
     progressEveryMs,
     backoff: { initialMs, maxMs: Math.max(initialMs, maxMs) },
+    clock: o.clock ?? realWorkerClock,
   };
 };

@@ -58,6 +58,21 @@ export interface WorkerOptions {
   readonly progressEveryMs?: number;
   /** The first and the longest pause after a failed claim while the store or server is unreachable. */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * Where the worker's time comes from (default: the real clock and timers). Heartbeats, pauses, the cancel watch's
+   * delay and the shutdown grace all wait on `clock.sleep`, so a test can hand it `createTestLedger`'s virtual
+   * clock (`jobledger/testing`) and run a worker with no real timers.
+   */
+  readonly clock?: WorkerClock;
+}
+
+/**
+ * A clock for {@link WorkerOptions.clock}: `now()`, and `sleep(ms, signal?)` that resolves after `ms` and rejects
+ * when `signal` aborts (as `setTimeout` of `node:timers/promises` does).
+ */
+export interface WorkerClock {
+  now(): Date;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** Counts since `start()`. */
