@@ -114,6 +114,7 @@ export {
   type ExpiredLease,
 } from './app/createJobLedger.js';
 export type { JobLedgerSession } from './app/JobLedgerSession.js';
+export type { LiveFeed, LiveFeedStats, FeedListener } from './app/liveFeed.js';
 export { telemetryScope, type JobLedgerTelemetry } from './app/telemetry/telemetryInstruments.js';
 export type { VerifyProgress } from './app/verifyLedger.js';
 export { openStore, storeSchemes } from './adapters/openStore.js';
