@@ -13,6 +13,7 @@ import { runPostgres } from './sections/postgres.mjs';
 import { runRebuild } from './sections/rebuild.mjs';
 import { runReplay } from './sections/replay.mjs';
 import { runTelemetry } from './sections/telemetry.mjs';
+import { runWatchers } from './sections/watchers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = ['1', 'true', 'yes'].includes(String(process.env.BENCH_QUICK ?? '').toLowerCase());
@@ -31,6 +32,10 @@ const config = {
   httpJobs: envInt('BENCH_HTTP_JOBS', quick ? 500 : 2_000),
   httpDurationMs: envInt('BENCH_HTTP_DURATION_MS', quick ? 1000 : 5000),
   httpPolls: envInt('BENCH_HTTP_POLLS', quick ? 10 : 50),
+  watchers: (process.env.BENCH_WATCHERS ?? (quick ? '0,200' : '0,1000,5000'))
+    .split(',')
+    .map((n) => Number(n.trim()))
+    .filter((n) => Number.isInteger(n) && n >= 0),
 };
 
 const sections = {
@@ -41,6 +46,7 @@ const sections = {
   postgres: runPostgres,
   http: runHttp,
   telemetry: runTelemetry,
+  watchers: runWatchers,
 };
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -69,6 +70,8 @@ export interface HttpServer {
 export const createHttpServer = (options: HttpServerOptions): HttpServer => {
   const { ledger, tokens, bodyLimit = 1024 * 1024, logger = false } = options;
   const shutdown = new AbortController();
+  // Every open event stream and long poll listens for the shutdown: thousands at once are expected.
+  setMaxListeners(0, shutdown.signal);
   const maxBufferedBytes = options.eventStreamBufferBytes ?? defaultEventStreamLimits.maxBufferedBytes;
   if (!Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes < 1)
     throw new Error(`eventStreamBufferBytes must be a positive integer, got ${maxBufferedBytes}`);
