@@ -5,6 +5,7 @@ import { createHttpServer } from '../../../src/adapters/http/createHttpServer.js
 import type { TokenPrincipal } from '../../../src/adapters/http/tokens.js';
 import { openStore } from '../../../src/adapters/openStore.js';
 import { createJobLedger, type JobLedger } from '../../../src/app/createJobLedger.js';
+import type { ProjectedEventStore } from '../../../src/projections/ReadModelStore.js';
 import { principals, startServer } from './httpTestServer.js';
 
 interface SseEvent {
@@ -109,6 +110,44 @@ describe('job event streams on the shared feed', () => {
       await s.stop();
     }
   }, 60_000);
+
+  it('event streams, /overview and pollJob all share one store subscription', async () => {
+    const inner = openStore('memory:') as ProjectedEventStore;
+    let subscriptions = 0;
+    const store: ProjectedEventStore = {
+      ...inner,
+      subscribe: (options) => {
+        subscriptions++;
+        return inner.subscribe(options);
+      },
+    };
+    const ledger = createJobLedger({ store });
+    const server = createHttpServer({ ledger, tokens: new Map([['alice-token', alice as TokenPrincipal]]) });
+    const url = await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const session = ledger.as(alice);
+      const job = await session.createJob({ function: { id: 'fn-1' }, file: { name: 'p.json' } })();
+      if (E.isLeft(job)) throw new Error(job.left.message);
+      const streams = [watchUntilTerminal(url, job.right.id), watchUntilTerminal(url, job.right.id)];
+      const polls = [0, 1, 2].map(() =>
+        fetch(`${url}/jobs/${job.right.id}/poll?timeout_s=20`, {
+          headers: { authorization: 'Bearer alice-token' },
+        }),
+      );
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${url}/overview`, { headers: { authorization: 'Bearer alice-token' } });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+      expect(E.isRight(await session.cancelJob(job.right.id, {})())).toBe(true);
+      for (const poll of await Promise.all(polls)) expect(await poll.json()).toEqual({ status: 'Canceled' });
+      for (const events of await Promise.all(streams)) expect(events.at(-1)?.data.data.to).toBe('Canceled');
+      expect(subscriptions).toBe(1);
+    } finally {
+      await server.close();
+      await ledger.close()();
+    }
+  });
 
   it('cuts off a client that stops reading, and that client resumes with Last-Event-ID', async () => {
     const ledger = createJobLedger({ store: openStore('memory:') });
