@@ -150,7 +150,10 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
     );
     await api.register(fileRoutes(ledger));
     await api.register(
-      overviewRoutes(ledger, { ...(options.clock !== undefined && { clock: options.clock }) }),
+      overviewRoutes(ledger, shutdown.signal, {
+        ...(options.clock !== undefined && { clock: options.clock }),
+        maxBufferedBytes,
+      }),
     );
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
