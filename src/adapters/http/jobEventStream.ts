@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { JobLedger } from '../../app/createJobLedger.js';
 import { jobStreamId, type StoredEvent } from '../../domain/storedEvent.js';
+import { eventStreamResponse } from './eventStreamResponse.js';
 import { storedEventWire } from './storedEventWire.js';
 
 /** How much an event stream may hold for a client that does not read (see {@link streamJobEvents}). */
@@ -53,55 +54,31 @@ export const streamJobEvents = async (
   const streamId = jobStreamId(jobId);
   let last = after;
   let live = false;
-  let finished = false;
   const pending: StoredEvent[] = [];
-  let resolveDone = () => {};
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-
   const write = (event: StoredEvent): void => {
-    if (finished || event.version <= last) return;
+    if (event.version <= last) return;
     last = event.version;
-    res.write(frame(event));
+    stream.write(frame(event));
   };
-  const finish = (cutOff: boolean): void => {
-    if (finished) return;
-    finished = true;
-    stopListening();
-    res.off('close', onClose);
-    shutdown.removeEventListener('abort', onShutdown);
-    // Cut off: what waits in the buffer is dropped; the client resumes after the last event it read.
-    if (cutOff) res.destroy();
-    else res.end();
-    resolveDone();
-  };
-  const onClose = () => finish(false);
-  const onShutdown = () => finish(false);
-
   const stopListening = ledger.feed.listen(streamId, undefined, (event) => {
-    if (!live) {
-      if (pending.push(event) > limits.maxPendingEvents) finish(true);
-      return;
-    }
-    write(event);
-    if (res.writableLength > limits.maxBufferedBytes) finish(true);
+    if (live) write(event);
+    else if (pending.push(event) > limits.maxPendingEvents) stream.finish(true);
   });
-  res.on('close', onClose);
-  shutdown.addEventListener('abort', onShutdown, { once: true });
-  if (shutdown.aborted) finish(false);
+  const stream = eventStreamResponse(res, shutdown, limits.maxBufferedBytes, stopListening);
 
-  res.write(': jobledger event stream\n\n');
+  stream.write(': jobledger event stream\n\n');
   try {
+    // The history at the client's pace: only live events can pile up.
     for await (const event of ledger.store.readStream(streamId, { from: after + 1 })) {
-      if (finished) break;
+      if (stream.finished) break;
       write(event);
       if (res.writableNeedDrain) await drained(res);
     }
     for (const event of pending.splice(0)) write(event);
     live = true;
-    if (res.writableLength > limits.maxBufferedBytes) finish(true);
   } catch (error) {
-    finish(true);
+    stream.finish(true);
     throw error;
   }
-  return done;
+  return stream.done;
 };

@@ -6,6 +6,7 @@ import type { FeedListener } from '../../app/liveFeed.js';
 import { JobError } from '../../domain/errors.js';
 import { jobStatusNames } from '../../domain/JobStatusName.js';
 import type { Principal } from '../../domain/principal.js';
+import { eventStreamResponse } from './eventStreamResponse.js';
 import type { ThroughputWindow } from './throughputWindow.js';
 
 type ArchiveStatus = 'active' | 'archived' | 'all';
@@ -81,43 +82,26 @@ export const followOverview = async (
   limits: { readonly minIntervalMs: number; readonly maxBufferedBytes: number },
 ): Promise<void> => {
   let last = '';
-  let finished = false;
   let changed = false;
   let counting = false;
   let timer: NodeJS.Timeout | undefined;
   let lastCount = Date.now();
-  let resolveDone = () => {};
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
   const send = (body: OverviewBody) => {
     const text = JSON.stringify(body);
     if (text === last) return;
     last = text;
-    res.write(`event: overview\ndata: ${text}\n\n`);
-    if (res.writableLength > limits.maxBufferedBytes) finish(true);
+    stream.write(`event: overview\ndata: ${text}\n\n`);
   };
-  const finish = (cutOff: boolean) => {
-    if (finished) return;
-    finished = true;
-    stop();
-    if (timer !== undefined) clearTimeout(timer);
-    res.off('close', onEnd);
-    shutdown.removeEventListener('abort', onEnd);
-    if (cutOff) res.destroy();
-    else res.end();
-    resolveDone();
-  };
-  const onEnd = () => finish(false);
-
   const count = async () => {
     timer = undefined;
-    if (finished) return;
+    if (stream.finished) return;
     counting = true;
     changed = false;
     lastCount = Date.now();
     try {
       const body = await recount();
-      if (!finished && E.isRight(body)) send(body.right);
+      if (E.isRight(body)) send(body.right);
     } finally {
       counting = false;
       // Events that came during the count are in the next one.
@@ -125,24 +109,20 @@ export const followOverview = async (
     }
   };
   const schedule = () => {
-    if (finished || counting || timer !== undefined) return;
+    if (stream.finished || counting || timer !== undefined) return;
     timer = setTimeout(
-      () => void count().catch(() => finish(true)),
+      () => void count().catch(() => stream.finish(true)),
       Math.max(0, lastCount + limits.minIntervalMs - Date.now()),
     );
   };
-  const stop = listen(() => {
+  const stopListening = listen(() => {
     changed = true;
     schedule();
   });
-  res.on('close', onEnd);
-  shutdown.addEventListener('abort', onEnd, { once: true });
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
+  const stream = eventStreamResponse(res, shutdown, limits.maxBufferedBytes, () => {
+    stopListening();
+    if (timer !== undefined) clearTimeout(timer);
   });
   send(first);
-  if (shutdown.aborted) finish(false);
-  return done;
+  return stream.done;
 };

@@ -53,11 +53,6 @@ export const waitRoutes =
       const header = req.headers['last-event-id'];
       const after = typeof header === 'string' && /^\d{1,9}$/.test(header) ? Number(header) : -1;
       reply.hijack();
-      reply.raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-      });
       try {
         await streamJobEvents(ledger, id, after, reply.raw, shutdown, limits);
       } catch (error) {
