@@ -34,9 +34,9 @@ export interface LiveFeedStats {
  */
 export interface LiveFeed {
   /**
-   * Calls `listener` for every event of `streamId` appended after the call (`after`, when given, is a position
-   * at or before the call from which a feed that is not running yet may start) until the returned function is
-   * called.
+   * Calls `listener` for every event of `streamId` appended after the call, until the returned function is
+   * called. `after` is not needed (pass `undefined`): a feed that is not running yet starts at the store's end.
+   * When given, it must be a position at or before the call; such a feed then starts there instead.
    */
   listen(streamId: string, after: string | undefined, listener: FeedListener): () => void;
   /** Calls `listener` for every event appended after the call, until the returned function is called. */
