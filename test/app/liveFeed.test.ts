@@ -1,11 +1,24 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/adapters/openStore.js';
 import { createJobLedger } from '../../src/app/createJobLedger.js';
 import { createLiveFeed } from '../../src/app/liveFeed.js';
 import type { EventStore } from '../../src/domain/EventStore.js';
 import type { StoredEvent } from '../../src/domain/storedEvent.js';
 import type { ProjectedEventStore } from '../../src/projections/ReadModelStore.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobledger-feed-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const append = async (store: EventStore, streamId: string, n: number) => {
   const r = await store.append(streamId, [{ type: 'N', data: { n } }], { expected: 'any' })();
@@ -26,9 +39,9 @@ const until = (feed: ReturnType<typeof createLiveFeed>, condition: () => boolean
     });
   });
 
-/** A memory store whose first `failures` subscriptions fail after handing out `after` events each. */
-const failingStore = (failures: number, after: number) => {
-  const inner = openStore('memory:') as ProjectedEventStore;
+/** A store (memory by default) whose first `failures` subscriptions fail after handing out `after` events each. */
+const failingStore = (failures: number, after: number, url = 'memory:') => {
+  const inner = openStore(url) as ProjectedEventStore;
   let left = failures;
   const subscribeCalls: (string | undefined)[] = [];
   const store: ProjectedEventStore = {
@@ -143,8 +156,11 @@ describe('the live feed', () => {
     await store.close();
   });
 
-  it("a pollJob waiting while the ledger's subscription fails still resolves", async () => {
-    const { store } = failingStore(1, 0);
+  it.each([
+    ['memory', () => 'memory:'],
+    ['SQLite', () => `sqlite:${join(tempDir(), 'feed.db')}`],
+  ])("a pollJob waiting while the ledger's subscription fails still resolves (%s)", async (_name, url) => {
+    const { store } = failingStore(1, 0, url());
     const ledger = createJobLedger({ store });
     const alice = ledger.as({ kind: 'user', id: 'u-alice', tenantId: 't1' });
     const agent = ledger.as({ kind: 'agent', id: 'agent-1', tenantId: 't1' });
