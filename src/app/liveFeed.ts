@@ -147,8 +147,10 @@ export const createLiveFeed = (store: EventStore, options: LiveFeedOptions = {})
           failures = 0;
           dispatch(event);
         }
-        // A store ends its subscriptions without an error only when it is closed: nothing more will come.
-        return;
+        if (signal.aborted) return;
+        // Ended without an error while listeners wait (a store closed behind the ledger's back, a server that
+        // dropped the stream): the same as a failure, so no waiter hangs until its timeout.
+        throw new Error(`the subscription to ${store.description} ended; following it again`);
       } catch (error) {
         if (signal.aborted) return;
         onError(error);

@@ -40,7 +40,7 @@ const until = (feed: ReturnType<typeof createLiveFeed>, condition: () => boolean
   });
 
 /** A store (memory by default) whose first `failures` subscriptions fail after handing out `after` events each. */
-const failingStore = (failures: number, after: number, url = 'memory:') => {
+const failingStore = (failures: number, after: number, url = 'memory:', how: 'throw' | 'end' = 'throw') => {
   const inner = openStore(url) as ProjectedEventStore;
   let left = failures;
   const subscribeCalls: (string | undefined)[] = [];
@@ -52,7 +52,10 @@ const failingStore = (failures: number, after: number, url = 'memory:') => {
       return (async function* () {
         let handed = 0;
         for await (const event of inner.subscribe(options)) {
-          if (fail && handed === after) throw new Error('connection to the store lost (test)');
+          if (fail && handed === after) {
+            if (how === 'end') return;
+            throw new Error('connection to the store lost (test)');
+          }
           handed++;
           yield event;
         }
@@ -152,6 +155,20 @@ describe('the live feed', () => {
     // The second and third subscriptions start after the last event handed out.
     expect(subscribeCalls.slice(1)).toEqual([seen[2]!.position, seen[5]!.position]);
     expect(feed.stats()).toMatchObject({ subscriptions: 3, resubscriptions: 2 });
+    feed.close();
+    await store.close();
+  });
+
+  it('follows again when the store ends its subscription without an error while listeners wait', async () => {
+    const { store } = failingStore(1, 2, 'memory:', 'end');
+    const errors: unknown[] = [];
+    const feed = createLiveFeed(store, { onError: (e) => errors.push(e), retryMinMs: 1, retryMaxMs: 5 });
+    const seen: number[] = [];
+    feed.listenAll((e) => seen.push(e.version));
+    for (let i = 0; i < 5; i++) await append(store, 's', i);
+    await until(feed, () => seen.length === 5);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(errors.map(String)).toEqual(['Error: the subscription to memory: ended; following it again']);
     feed.close();
     await store.close();
   });
