@@ -143,7 +143,8 @@ async function listPictures(container, archiveStatus) {
   const stream = new EventSource('/overview/events?archive_status=' + encodeURIComponent(archiveStatus) + '&access_token=' + encodeURIComponent(token()));
   pictureStreams.add(stream);
   stream.addEventListener('overview', (e) => {
-    if (!container.isConnected) return stopPictures();
+    // A list the page replaced since: close this stream only (the new list has its own).
+    if (!container.isConnected) { stream.close(); pictureStreams.delete(stream); return; }
     const o = JSON.parse(e.data);
     container.replaceChildren(statusBars(o.counts), sparkline(o.throughput));
   });
