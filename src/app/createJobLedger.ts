@@ -50,6 +50,12 @@ export interface JobLedgerOptions {
    * leaves the store and sessions unwrapped.
    */
   readonly telemetry?: JobLedgerTelemetry | false;
+  /**
+   * Told of every failure the live feed (`ledger.feed`) recovers from by itself: a store subscription that
+   * failed and was opened again, a feed listener that threw. Default: nothing is said, and
+   * `ledger.feed.stats().lastError` holds the last one.
+   */
+  readonly onFeedError?: (error: unknown) => void;
 }
 
 /** A job whose lease ran out, and where `expireLeases` moved it. */
@@ -135,7 +141,10 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
     leaseMs,
     maxAttempts: options.maxAttempts ?? 10,
     upcasters: options.upcasters ?? defaultUpcasters,
-    feed: createLiveFeed(store, { head: () => readModel.checkpoint() }),
+    feed: createLiveFeed(store, {
+      head: () => readModel.checkpoint(),
+      ...(options.onFeedError !== undefined && { onError: options.onFeedError }),
+    }),
     files: options.files ?? defaultBlobStore(store),
     maxFileBytes,
   };

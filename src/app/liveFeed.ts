@@ -15,6 +15,8 @@ export interface LiveFeedStats {
   readonly resubscriptions: number;
   /** True while a store subscription runs (or is being reopened). */
   readonly following: boolean;
+  /** The last failure the feed recovered from (a subscription that failed, a listener that threw), if any. */
+  readonly lastError?: string;
 }
 
 /**
@@ -100,7 +102,11 @@ const pause = (ms: number, signal: AbortSignal): Promise<void> =>
  */
 export const createLiveFeed = (store: EventStore, options: LiveFeedOptions = {}): LiveFeed => {
   const head = options.head ?? storeHead(store);
-  const onError = options.onError ?? (() => {});
+  let lastError: string | undefined;
+  const onError = (error: unknown) => {
+    lastError = error instanceof Error ? error.message : String(error);
+    options.onError?.(error);
+  };
   const retryMinMs = options.retryMinMs ?? 50;
   const retryMaxMs = options.retryMaxMs ?? 5000;
   const byStream = new Map<string, Set<FeedListener>>();
@@ -207,7 +213,13 @@ export const createLiveFeed = (store: EventStore, options: LiveFeedOptions = {})
     },
     listenAll: (listener) => add(all, listener, undefined),
     listenClaimable: (listener) => add(claimable, listener, undefined),
-    stats: () => ({ listeners: count, subscriptions, resubscriptions, following: controller !== undefined }),
+    stats: () => ({
+      listeners: count,
+      subscriptions,
+      resubscriptions,
+      following: controller !== undefined,
+      ...(lastError !== undefined && { lastError }),
+    }),
     close() {
       generation++;
       controller?.abort();

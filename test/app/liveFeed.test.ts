@@ -154,7 +154,11 @@ describe('the live feed', () => {
     ]);
     // The second and third subscriptions start after the last event handed out.
     expect(subscribeCalls.slice(1)).toEqual([seen[2]!.position, seen[5]!.position]);
-    expect(feed.stats()).toMatchObject({ subscriptions: 3, resubscriptions: 2 });
+    expect(feed.stats()).toMatchObject({
+      subscriptions: 3,
+      resubscriptions: 2,
+      lastError: 'connection to the store lost (test)',
+    });
     feed.close();
     await store.close();
   });
@@ -178,7 +182,8 @@ describe('the live feed', () => {
     ['SQLite', () => `sqlite:${join(tempDir(), 'feed.db')}`],
   ])("a pollJob waiting while the ledger's subscription fails still resolves (%s)", async (_name, url) => {
     const { store } = failingStore(1, 0, url());
-    const ledger = createJobLedger({ store });
+    const feedErrors: unknown[] = [];
+    const ledger = createJobLedger({ store, onFeedError: (e) => feedErrors.push(e) });
     const alice = ledger.as({ kind: 'user', id: 'u-alice', tenantId: 't1' });
     const agent = ledger.as({ kind: 'agent', id: 'agent-1', tenantId: 't1' });
     const job = await alice.createJob({ function: { id: 'fn-1' }, file: { name: 'p.json' } })();
@@ -190,6 +195,7 @@ describe('the live feed', () => {
       expect(E.isRight(await agent.updateStatus(job.right.id, { status })())).toBe(true);
     expect(await waiting).toEqual(E.right('Completed'));
     expect(ledger.feed.stats().resubscriptions).toBe(1);
+    expect(feedErrors.map(String)).toEqual(['Error: connection to the store lost (test)']);
     await ledger.close()();
   });
 });
