@@ -14,6 +14,7 @@ import { runRebuild } from './sections/rebuild.mjs';
 import { runReplay } from './sections/replay.mjs';
 import { runTelemetry } from './sections/telemetry.mjs';
 import { runWorker } from './sections/worker.mjs';
+import { runWatchers } from './sections/watchers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = ['1', 'true', 'yes'].includes(String(process.env.BENCH_QUICK ?? '').toLowerCase());
@@ -32,6 +33,10 @@ const config = {
   httpJobs: envInt('BENCH_HTTP_JOBS', quick ? 500 : 2_000),
   httpDurationMs: envInt('BENCH_HTTP_DURATION_MS', quick ? 1000 : 5000),
   httpPolls: envInt('BENCH_HTTP_POLLS', quick ? 10 : 50),
+  watchers: (process.env.BENCH_WATCHERS ?? (quick ? '0,200' : '0,1000,5000'))
+    .split(',')
+    .map((n) => Number(n.trim()))
+    .filter((n) => Number.isInteger(n) && n >= 0),
 };
 
 const sections = {
@@ -43,6 +48,7 @@ const sections = {
   http: runHttp,
   telemetry: runTelemetry,
   worker: runWorker,
+  watchers: runWatchers,
 };
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')

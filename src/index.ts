@@ -121,6 +121,7 @@ export {
   type JobPropertiesInput,
   type SessionFileCache,
 } from './app/jobHandle.js';
+export type { LiveFeed, LiveFeedStats, FeedListener } from './app/liveFeed.js';
 export { telemetryScope, type JobLedgerTelemetry } from './app/telemetry/telemetryInstruments.js';
 export type { VerifyProgress } from './app/verifyLedger.js';
 export { openStore, storeSchemes } from './adapters/openStore.js';

@@ -15,7 +15,7 @@ import { handleCommand } from './handleCommand.js';
 import type { JobLedgerSession } from './JobLedgerSession.js';
 import { createSession } from './session/createSession.js';
 import type { LedgerContext } from './LedgerContext.js';
-import { createLiveFeed } from './liveFeed.js';
+import { createLiveFeed, type LiveFeed } from './liveFeed.js';
 import { verifyLedger, type VerifyProgress } from './verifyLedger.js';
 import type { BlobStore, CacheStats } from './BlobStore.js';
 import { defaultBlobStore } from './defaultBlobStore.js';
@@ -50,6 +50,12 @@ export interface JobLedgerOptions {
    * leaves the store and sessions unwrapped.
    */
   readonly telemetry?: JobLedgerTelemetry | false;
+  /**
+   * Told of every failure the live feed (`ledger.feed`) recovers from by itself: a store subscription that
+   * failed and was opened again, a feed listener that threw. Default: nothing is said, and
+   * `ledger.feed.stats().lastError` holds the last one.
+   */
+  readonly onFeedError?: (error: unknown) => void;
 }
 
 /** A job whose lease ran out, and where `expireLeases` moved it. */
@@ -78,6 +84,16 @@ export interface JobLedger {
   close(): TE.TaskEither<JobError, void>;
   /** The store this ledger writes to. */
   readonly store: EventStore;
+  /**
+   * The ledger's one live subscription to its store, shared by every watcher in this process (`pollJob`, the
+   * HTTP event streams, waiting workers): listen here rather than calling `store.subscribe`, so that a commit
+   * costs the same however many watch (see {@link LiveFeed}).
+   *
+   * @example
+   * const stop = ledger.feed.listenAll((event) => console.log(event.streamId, event.type));
+   * stop();
+   */
+  readonly feed: LiveFeed;
   /** Where this ledger keeps file contents. */
   readonly files: BlobStore;
   /**
@@ -125,7 +141,10 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
     leaseMs,
     maxAttempts: options.maxAttempts ?? 10,
     upcasters: options.upcasters ?? defaultUpcasters,
-    feed: createLiveFeed(store),
+    feed: createLiveFeed(store, {
+      head: () => readModel.checkpoint(),
+      ...(options.onFeedError !== undefined && { onError: options.onFeedError }),
+    }),
     files: options.files ?? defaultBlobStore(store),
     maxFileBytes,
   };
@@ -145,6 +164,7 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
 
   return {
     store,
+    feed: ctx.feed,
     files: ctx.files,
     getCacheStats: () => async () => E.right(ctx.files.cacheStats?.() ?? noCache),
     cleanupCache: () => async () => {

@@ -1,96 +1,232 @@
 import type { EventStore } from '../domain/EventStore.js';
 import type { StoredEvent } from '../domain/storedEvent.js';
-import type { ProjectedEventStore } from '../projections/ReadModelStore.js';
+import { hasReadModel } from '../projections/ReadModelStore.js';
 
-type Listener = (event: StoredEvent) => void;
+/** Called with each event, synchronously, in global order. A listener that throws is reported, not removed. */
+export type FeedListener = (event: StoredEvent) => void;
+
+/** What {@link LiveFeed.stats} counts. */
+export interface LiveFeedStats {
+  /** Listeners registered now (by stream, for all events and for claimable work). */
+  readonly listeners: number;
+  /** Store subscriptions opened since the feed was created (one per start and one per resubscription). */
+  readonly subscriptions: number;
+  /** Of those, the ones opened again after the store's subscription failed. */
+  readonly resubscriptions: number;
+  /** True while a store subscription runs (or is being reopened). */
+  readonly following: boolean;
+  /** The last failure the feed recovered from (a subscription that failed, a listener that threw), if any. */
+  readonly lastError?: string;
+}
 
 /**
- * One shared subscription to the store that wakes waiters (pollJob) by stream, started when the first waiter
- * arrives and stopped when the last one leaves. Waiters register first and then look at the current state, so
- * an event that lands between the two is seen one way or the other: nothing is missed, nothing polls.
- * @internal
+ * THE one subscription of a ledger to its store, fanned out in memory: to the watchers of one job (`pollJob`,
+ * a job's SSE stream), to listeners of every event (the page's streams, `/overview`), and to those waiting for
+ * claimable work (workers). A commit costs one store read however many watch; handing it out costs one map
+ * lookup plus the listeners of that job (and the all-event and claimable listeners).
+ *
+ * The subscription starts with the first listener and stops with the last. When the store's subscription fails
+ * (a server restart, a dropped connection) the feed opens it again from the last event it handed out, after a
+ * bounded, jittered backoff: listeners see no gap and no repeat, and never notice.
+ *
+ * @example
+ * const stop = ledger.feed.listenAll((event) => console.log(event.streamId, event.version, event.type));
+ * // ... every event appended from now on is logged, once, in order ...
+ * stop();
  */
 export interface LiveFeed {
-  /** Calls `listener` for every event of `streamId` appended after `after` until the returned function is called. */
-  listen(streamId: string, after: string | undefined, listener: Listener): () => void;
-  /** Calls `listener` for every event appended after this call, whatever its stream, until the returned function is called. */
-  listenAll(listener: Listener): () => void;
+  /**
+   * Calls `listener` for every event of `streamId` appended after the call, until the returned function is
+   * called. `after` is not needed (pass `undefined`): a feed that is not running yet starts at the store's end.
+   * When given, it must be a position at or before the call; such a feed then starts there instead.
+   */
+  listen(streamId: string, after: string | undefined, listener: FeedListener): () => void;
+  /** Calls `listener` for every event appended after the call, until the returned function is called. */
+  listenAll(listener: FeedListener): () => void;
+  /**
+   * Calls `listener` for every event after which a job may have become claimable (a status change to Pending,
+   * an agent assignment), appended after the call, until the returned function is called. Waiting agents ask
+   * for work again when it fires.
+   */
+  listenClaimable(listener: FeedListener): () => void;
+  /** Counts, to see the one subscription at work. */
+  stats(): LiveFeedStats;
+  /** Stops the subscription and forgets every listener. */
   close(): void;
 }
 
-export const createLiveFeed = (store: EventStore, onError: (error: unknown) => void = () => {}): LiveFeed => {
-  const listeners = new Map<string, Set<Listener>>();
-  const everyEvent = new Set<Listener>();
-  let count = 0;
-  let controller: AbortController | undefined;
+/** Options of {@link createLiveFeed}. */
+export interface LiveFeedOptions {
+  /**
+   * Where a feed that starts without a position begins: the store's current end. Default: the read model's
+   * checkpoint, which the built-in stores move in the same transaction as each append (a store without one is
+   * read to its end once).
+   */
+  readonly head?: () => Promise<string | null | undefined>;
+  /** Told of every failure the feed recovers from (a subscription that failed, a listener that threw). */
+  readonly onError?: (error: unknown) => void;
+  /** The first wait before resubscribing, in milliseconds (default 50); it doubles per failure in a row. */
+  readonly retryMinMs?: number;
+  /** The longest wait before resubscribing, in milliseconds (default 5000). */
+  readonly retryMaxMs?: number;
+}
 
-  /** Where the log ends now: the read model's checkpoint (a store that keeps one in its append transaction). */
-  const headPosition = async (): Promise<string | undefined> => {
-    const readModel = (store as Partial<ProjectedEventStore>).readModel;
-    return (await readModel?.checkpoint()) ?? undefined;
+/** True for an event after which some Pending job may be claimable that was not before. */
+export const mayMakeClaimable = (event: StoredEvent): boolean =>
+  (event.type === 'JobStatusChanged' && (event.data as { to?: unknown }).to === 'Pending') ||
+  event.type === 'JobAgentAssigned';
+
+const storeHead = (store: EventStore) => async (): Promise<string | undefined> => {
+  if (hasReadModel(store)) return (await store.readModel.checkpoint()) ?? undefined;
+  let last: string | undefined;
+  for await (const event of store.readAll()) last = event.position;
+  return last;
+};
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const pause = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/**
+ * Creates the shared feed over `store` (see {@link LiveFeed}); `createJobLedger` makes one per ledger, as
+ * `ledger.feed`.
+ */
+export const createLiveFeed = (store: EventStore, options: LiveFeedOptions = {}): LiveFeed => {
+  const head = options.head ?? storeHead(store);
+  let lastError: string | undefined;
+  const onError = (error: unknown) => {
+    lastError = error instanceof Error ? error.message : String(error);
+    options.onError?.(error);
+  };
+  const retryMinMs = options.retryMinMs ?? 50;
+  const retryMaxMs = options.retryMaxMs ?? 5000;
+  const byStream = new Map<string, Set<FeedListener>>();
+  const all = new Set<FeedListener>();
+  const claimable = new Set<FeedListener>();
+  let count = 0;
+  let subscriptions = 0;
+  let resubscriptions = 0;
+  let controller: AbortController | undefined;
+  // close() forgets every listener: their stop functions from before it must not count down again.
+  let generation = 0;
+
+  const call = (listener: FeedListener, event: StoredEvent) => {
+    try {
+      listener(event);
+    } catch (error) {
+      onError(error);
+    }
   };
 
-  /** Subscribes after `after`, or after the head of the log when `after` is the function asking for it. */
-  const start = (after: string | undefined | typeof headPosition) => {
+  const dispatch = (event: StoredEvent) => {
+    const watchers = byStream.get(event.streamId);
+    if (watchers !== undefined) for (const listener of [...watchers]) call(listener, event);
+    if (all.size > 0) for (const listener of [...all]) call(listener, event);
+    if (claimable.size > 0 && mayMakeClaimable(event))
+      for (const listener of [...claimable]) call(listener, event);
+  };
+
+  const follow = async (signal: AbortSignal, from: string | undefined) => {
+    let after = from;
+    let failures = 0;
+    let started = false;
+    while (!signal.aborted) {
+      try {
+        if (!started) {
+          after ??= (await head()) ?? undefined;
+          started = true;
+        }
+        subscriptions++;
+        if (failures > 0) resubscriptions++;
+        for await (const event of store.subscribe({ signal, ...(after !== undefined && { after }) })) {
+          if (signal.aborted) return;
+          after = event.position;
+          failures = 0;
+          dispatch(event);
+        }
+        if (signal.aborted) return;
+        // Ended without an error while listeners wait (a store closed behind the ledger's back, a server that
+        // dropped the stream): the same as a failure, so no waiter hangs until its timeout.
+        throw new Error(`the subscription to ${store.description} ended; following it again`);
+      } catch (error) {
+        if (signal.aborted) return;
+        onError(error);
+        // Full jitter over a doubling, capped delay: many ledgers that lost one server do not return in step.
+        const ceiling = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(failures, 16));
+        failures++;
+        await pause(Math.random() * ceiling, signal);
+      }
+    }
+  };
+
+  const start = (after: string | undefined) => {
+    if (controller !== undefined) return;
     const own = new AbortController();
     controller = own;
-    void (async () => {
-      try {
-        const from = typeof after === 'function' ? await after() : after;
-        for await (const event of store.subscribe({ after: from, signal: own.signal })) {
-          for (const listener of listeners.get(event.streamId) ?? []) listener(event);
-          for (const listener of everyEvent) listener(event);
-          if (own.signal.aborted) break;
-        }
-      } catch (error) {
-        if (!own.signal.aborted) onError(error);
-      } finally {
-        if (controller === own) controller = undefined;
+    void follow(own.signal, after).finally(() => {
+      if (controller === own) controller = undefined;
+    });
+  };
+
+  const add = (
+    set: Set<FeedListener>,
+    listener: FeedListener,
+    after: string | undefined,
+    drop?: () => void,
+  ) => {
+    // A listener given twice must be removed twice: wrap it so each registration is its own entry.
+    const entry: FeedListener = (event) => listener(event);
+    set.add(entry);
+    count++;
+    start(after);
+    const born = generation;
+    let done = false;
+    return () => {
+      if (done || born !== generation) return;
+      done = true;
+      set.delete(entry);
+      drop?.();
+      if (--count === 0) {
+        controller?.abort();
+        controller = undefined;
       }
-    })();
+    };
   };
 
   return {
     listen(streamId, after, listener) {
-      const set = listeners.get(streamId) ?? new Set<Listener>();
-      set.add(listener);
-      listeners.set(streamId, set);
-      count++;
-      if (controller === undefined) start(after);
-      let done = false;
-      return () => {
-        if (done) return;
-        done = true;
-        set.delete(listener);
-        if (set.size === 0) listeners.delete(streamId);
-        if (--count === 0) {
-          controller?.abort();
-          controller = undefined;
-        }
-      };
+      let set = byStream.get(streamId);
+      if (set === undefined) byStream.set(streamId, (set = new Set()));
+      const own = set;
+      return add(own, listener, after, () => {
+        if (own.size === 0 && byStream.get(streamId) === own) byStream.delete(streamId);
+      });
     },
-    listenAll(listener) {
-      // A subscription already running is past the head of the log or catching up to it: events it delivers
-      // before reaching the head are older than this call, which only costs a waiter a needless look.
-      everyEvent.add(listener);
-      count++;
-      if (controller === undefined) start(headPosition);
-      let done = false;
-      return () => {
-        if (done) return;
-        done = true;
-        everyEvent.delete(listener);
-        if (--count === 0) {
-          controller?.abort();
-          controller = undefined;
-        }
-      };
-    },
+    listenAll: (listener) => add(all, listener, undefined),
+    listenClaimable: (listener) => add(claimable, listener, undefined),
+    stats: () => ({
+      listeners: count,
+      subscriptions,
+      resubscriptions,
+      following: controller !== undefined,
+      ...(lastError !== undefined && { lastError }),
+    }),
     close() {
+      generation++;
       controller?.abort();
       controller = undefined;
-      listeners.clear();
-      everyEvent.clear();
+      byStream.clear();
+      all.clear();
+      claimable.clear();
       count = 0;
     },
   };

@@ -55,10 +55,8 @@ export const pollJob = (
       if (first === undefined || relationOf(principal, first) === 'none')
         return finish(E.left(JobError.notFound('job', jobId)));
       if (first.status !== null && isTerminalStatus(first.status)) return finish(E.right(first.status));
-      let lastPosition: string | undefined;
-      for await (const e of ctx.store.readStream(streamId, { from: Math.max(0, first.version) }))
-        lastPosition = e.position;
-      stop = ctx.feed.listen(streamId, lastPosition, (event) => {
+      // The shared feed: no store read or subscription of its own, whatever the number of waiters.
+      stop = ctx.feed.listen(streamId, undefined, (event) => {
         const to = terminalOf(event);
         if (to !== undefined) finish(E.right(to));
       });

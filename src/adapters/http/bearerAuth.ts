@@ -13,12 +13,14 @@ export const principalOf = (request: FastifyRequest): Principal => {
   return principal;
 };
 
+const eventStreamRoutes = new Set(['/jobs/:id/events', '/overview/events']);
+
 const tokenOf = (request: FastifyRequest): string | undefined => {
   const header = request.headers.authorization;
   if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice(7).trim();
-  // EventSource cannot send headers: the event stream alone also takes ?access_token=.
+  // EventSource cannot send headers: the event streams alone also take ?access_token=.
   const query = request.query as Record<string, unknown> | undefined;
-  if (request.routeOptions.url === '/jobs/:id/events' && typeof query?.access_token === 'string')
+  if (eventStreamRoutes.has(request.routeOptions.url ?? '') && typeof query?.access_token === 'string')
     return query.access_token;
   return undefined;
 };

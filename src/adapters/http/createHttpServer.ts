@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -9,6 +10,7 @@ import { fileRoutes } from './fileRoutes.js';
 import { bearerAuth } from './bearerAuth.js';
 import { httpErrorOf, internalError } from './httpError.js';
 import type { StoreError } from '../../domain/errors.js';
+import { defaultEventStreamLimits } from './jobEventStream.js';
 import { jobRoutes } from './jobRoutes.js';
 import { metricsRoutes, type MetricsEndpoint } from './metricsRoutes.js';
 import { machineRoute, overviewRoutes } from './overviewRoutes.js';
@@ -39,6 +41,11 @@ export interface HttpServerOptions {
   readonly tracerProvider?: TracerProvider;
   /** The ledger's clock, for the minutes of `GET /overview` (default: `() => new Date()`). */
   readonly clock?: () => Date;
+  /**
+   * How many bytes a `GET /jobs/{id}/events` stream may hold for a client that does not read (default 1 MiB).
+   * Past it the client is disconnected, and resumes with `Last-Event-ID`; memory never grows without bound.
+   */
+  readonly eventStreamBufferBytes?: number;
 }
 
 /** A running (or ready to run) HTTP service over a ledger. */
@@ -63,6 +70,11 @@ export interface HttpServer {
 export const createHttpServer = (options: HttpServerOptions): HttpServer => {
   const { ledger, tokens, bodyLimit = 1024 * 1024, logger = false } = options;
   const shutdown = new AbortController();
+  // Every open event stream and long poll listens for the shutdown: thousands at once are expected.
+  setMaxListeners(0, shutdown.signal);
+  const maxBufferedBytes = options.eventStreamBufferBytes ?? defaultEventStreamLimits.maxBufferedBytes;
+  if (!Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes < 1)
+    throw new Error(`eventStreamBufferBytes must be a positive integer, got ${maxBufferedBytes}`);
   const app = Fastify({
     logger: logger === false ? false : requestLogger(logger === true ? {} : logger),
     bodyLimit,
@@ -133,10 +145,15 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
     api.addHook('onRequest', bearerAuth(tokens));
     await api.register(jobRoutes(ledger));
     await api.register(agentRoutes(ledger, shutdown.signal));
-    await api.register(waitRoutes(ledger, shutdown.signal));
+    await api.register(
+      waitRoutes(ledger, shutdown.signal, { ...defaultEventStreamLimits, maxBufferedBytes }),
+    );
     await api.register(fileRoutes(ledger));
     await api.register(
-      overviewRoutes(ledger, { ...(options.clock !== undefined && { clock: options.clock }) }),
+      overviewRoutes(ledger, shutdown.signal, {
+        ...(options.clock !== undefined && { clock: options.clock }),
+        maxBufferedBytes,
+      }),
     );
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

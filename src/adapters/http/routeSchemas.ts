@@ -292,7 +292,8 @@ export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
     tags: ['waiting'],
     description:
       'Each message has id: the event version, event: its type, data: the stored event as in /history. ' +
-      'Browsers may pass the token as ?access_token= since EventSource cannot send headers.',
+      'Browsers may pass the token as ?access_token= since EventSource cannot send headers. A client that ' +
+      'stops reading is disconnected once 1 MiB waits for it; it resumes with Last-Event-ID.',
     params: idParams,
     produces: ['text/event-stream'],
     response: answers({ type: 'string', description: 'text/event-stream' }),
@@ -352,6 +353,17 @@ export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
         ['counts', 'total', 'throughput'],
       ),
     ),
+  },
+  'GET /overview/events': {
+    summary: 'GET /overview as server-sent events (text/event-stream): at once, then when it changed',
+    tags: ['waiting'],
+    description:
+      'Each message has event: overview and data: the answer of GET /overview; a new one is sent after a commit ' +
+      'when what the caller sees changed, at most once a second. Browsers may pass the token as ?access_token= ' +
+      'since EventSource cannot send headers. A client that stops reading is disconnected.',
+    querystring: object({ archive_status: { type: 'string', enum: ['active', 'archived', 'all'] } }, []),
+    produces: ['text/event-stream'],
+    response: answers({ type: 'string', description: 'text/event-stream' }),
   },
 };
 

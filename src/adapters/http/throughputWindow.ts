@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { catchUpThenFollow } from '../../app/catchUpThenFollow.js';
 import type { JobLedger } from '../../app/createJobLedger.js';
 import type { Principal } from '../../domain/principal.js';
 import { jobIdOfStream, type StoredEvent } from '../../domain/storedEvent.js';
@@ -26,7 +27,7 @@ interface JobOwner {
   seen: number;
 }
 
-/** The last minutes of job flow, read from one subscription to the ledger's store. */
+/** The last minutes of job flow, read from the ledger's shared feed (no store subscription of its own). */
 export interface ThroughputWindow {
   /** What `principal` may see of the window (see {@link throughputWindow}); starts following on first use. */
   series(principal: Principal): ThroughputSeries;
@@ -43,9 +44,9 @@ const flowOf = (event: StoredEvent): Flow | undefined => {
 };
 
 /**
- * Counts jobs created, completed and failed per minute over the last `minutes` minutes, from one subscription
- * to the store per window (never one per request), started on first use from a job created just before the
- * window, so the window is full from the start. A principal sees the counts of the jobs it owns; an
+ * Counts jobs created, completed and failed per minute over the last `minutes` minutes, from the ledger's
+ * shared feed (never a subscription per request or per window), caught up on first use from a job created just
+ * before the window, so the window is full from the start. A principal sees the counts of the jobs it owns; an
  * administrator those of its tenant; the system all. (Grants on other users' jobs do not count here: the
  * window keeps each job's tenant and creator, not its access list.)
  */
@@ -61,7 +62,7 @@ export const throughputWindow = (
   const clock = options.clock ?? (() => new Date());
   const buckets = new Map<number, Entry[]>();
   const owners = new Map<string, JobOwner>();
-  let following: AbortController | undefined;
+  let following: { stop: () => void; stopped: boolean } | undefined;
 
   const windowStart = () => (Math.floor(clock().getTime() / minuteMs) - minutes + 1) * minuteMs;
 
@@ -85,7 +86,33 @@ export const throughputWindow = (
       : undefined;
   };
 
-  const follow = async (signal: AbortSignal) => {
+  const record = async (event: StoredEvent) => {
+    const flow = flowOf(event);
+    const jobId = jobIdOfStream(event.streamId);
+    if (flow === undefined || jobId === undefined) return;
+    const at = new Date(event.metadata.recordedAt).getTime();
+    const minute = Math.floor(at / minuteMs) * minuteMs;
+    if (minute < windowStart()) return;
+    const owner = await ownerOf(jobId, event);
+    if (owner === undefined) return;
+    owner.seen = Math.max(owner.seen, at);
+    owners.set(jobId, owner);
+    const entries = buckets.get(minute) ?? [];
+    entries.push({ flow, tenantId: owner.tenantId, createdById: owner.createdById });
+    buckets.set(minute, entries);
+    prune();
+  };
+
+  const failed = (error: unknown) => {
+    // The next request starts over.
+    following?.stop();
+    following = undefined;
+    buckets.clear();
+    owners.clear();
+    options.onError?.(error);
+  };
+
+  const follow = async (own: { stop: () => void; stopped: boolean }) => {
     const start = new Date(windowStart());
     const before = await ledger.system.listJobs({
       createdBefore: start,
@@ -98,34 +125,36 @@ export const throughputWindow = (
       const events = await ledger.system.history(before.right.items[0].id)();
       if (E.isRight(events)) after = events.right[0]?.position;
     }
-    for await (const event of ledger.store.subscribe({ signal, ...(after !== undefined && { after }) })) {
-      const flow = flowOf(event);
-      const jobId = jobIdOfStream(event.streamId);
-      if (flow === undefined || jobId === undefined) continue;
-      const at = new Date(event.metadata.recordedAt).getTime();
-      const minute = Math.floor(at / minuteMs) * minuteMs;
-      if (minute < windowStart()) continue;
-      const owner = await ownerOf(jobId, event);
-      if (owner === undefined) continue;
-      owner.seen = Math.max(owner.seen, at);
-      owners.set(jobId, owner);
-      const entries = buckets.get(minute) ?? [];
-      entries.push({ flow, tenantId: owner.tenantId, createdById: owner.createdById });
-      buckets.set(minute, entries);
-      prune();
-    }
+    if (own.stopped) return;
+    // Events are recorded one after another (an owner may need a read), in the order the feed hands them out.
+    let queue = Promise.resolve();
+    own.stop = catchUpThenFollow(
+      ledger.feed,
+      ledger.store,
+      after,
+      (event) => {
+        queue = queue
+          .then(() => record(event))
+          .catch((error: unknown) => {
+            if (following === own) failed(error);
+          });
+      },
+      (error) => {
+        if (following === own) failed(error);
+      },
+    );
   };
 
   const start = () => {
-    const own = new AbortController();
+    const own = {
+      stopped: false,
+      stop() {
+        this.stopped = true;
+      },
+    };
     following = own;
-    follow(own.signal).catch((error: unknown) => {
-      if (own.signal.aborted) return;
-      // The next request starts over.
-      if (following === own) following = undefined;
-      buckets.clear();
-      owners.clear();
-      options.onError?.(error);
+    follow(own).catch((error: unknown) => {
+      if (following === own) failed(error);
     });
   };
 
@@ -151,7 +180,7 @@ export const throughputWindow = (
       return { bucketSeconds: 60, until: new Date(first + minutes * minuteMs), ...series };
     },
     close: () => {
-      following?.abort();
+      following?.stop();
       following = undefined;
     },
   };

@@ -90,3 +90,57 @@ describe('GET /overview (the list page’s pictures)', () => {
     expect(res.body.states).toHaveLength(10);
   });
 });
+
+describe('GET /overview/events (the list page, live)', () => {
+  it('sends the overview at once, then again when what the token sees changed, never another tenant’s change', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${s.url}/overview/events?access_token=alice-token`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    type Overview = { total: number; counts: Record<string, number>; throughput: { until: string } };
+    const next = async (): Promise<Overview> => {
+      for (;;) {
+        const end = text.indexOf('\n\n');
+        if (end >= 0) {
+          const frame = text.slice(0, end);
+          text = text.slice(end + 2);
+          expect(frame.split('\n')[0]).toBe('event: overview');
+          return JSON.parse(frame.split('\n')[1]!.slice('data: '.length)) as never;
+        }
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error('the overview stream ended');
+        text += decoder.decode(chunk.value, { stream: true });
+      }
+    };
+    // The next message whose total differs from `previous`'s; one in between may only be a new minute of the window.
+    const nextChange = async (previous: Overview): Promise<Overview> => {
+      for (;;) {
+        const message = await next();
+        if (message.total !== previous.total) return message;
+        expect(message.throughput.until).not.toBe(previous.throughput.until);
+        previous = message;
+      }
+    };
+    try {
+      const first = await next();
+      await call(s.url, 'POST', '/jobs', 'alice-token', job);
+      const second = await nextChange(first);
+      expect(second.total).toBe(first.total + 1);
+      expect(second.counts.Pending).toBe(first.counts.Pending! + 1);
+      // Another tenant's job changes nothing alice sees: no message for it; her next job is the next message.
+      await call(s.url, 'POST', '/jobs', 'bob-t2-token', job);
+      await call(s.url, 'POST', '/jobs', 'alice-token', job);
+      expect((await nextChange(second)).total).toBe(first.total + 2);
+    } finally {
+      abort.abort();
+    }
+  });
+
+  it('names a bad archive_status before streaming', async () => {
+    const bad = await call(s.url, 'GET', '/overview/events?archive_status=gone', 'alice-token');
+    expect(bad.status).toBe(422);
+  });
+});

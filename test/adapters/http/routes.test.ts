@@ -47,6 +47,7 @@ describe('the HTTP service over a real listening server', () => {
       ['POST', '/agent/job'],
       ['GET', '/jobs/x/poll?timeout_s=1'],
       ['GET', '/jobs/x/events'],
+      ['GET', '/overview/events'],
     ] as const) {
       expect((await call(s.url, method, path, undefined, method === 'GET' ? undefined : newJob)).status).toBe(
         401,

@@ -6,13 +6,19 @@
  * - `jobPictures(container, job)`: the status machine from `/machine.json` (laid out from the machine itself)
  *   with this job's path highlighted, and a bar of the time the job spent in each status;
  * - `listPictures(container, archiveStatus)`: jobs per status (a bar each) and the created / completed / failed
- *   sparkline of the last 15 minutes, from `GET /overview`, redrawn every 5 seconds;
- * - `stopPictures()`: stops the timers when the page shows something else.
+ *   sparkline of the last 15 minutes, live from `GET /overview/events` (redrawn when they changed);
+ * - `stopPictures()`: stops the timers and streams when the page shows something else.
  */
 export const picturesScript = String.raw`'use strict';
 const svgNs = 'http://www.w3.org/2000/svg';
 const pictureTimers = new Set();
-function stopPictures() { for (const t of pictureTimers) clearInterval(t); pictureTimers.clear(); }
+const pictureStreams = new Set();
+function stopPictures() {
+  for (const t of pictureTimers) clearInterval(t);
+  pictureTimers.clear();
+  for (const s of pictureStreams) s.close();
+  pictureStreams.clear();
+}
 function svgElement(name, attributes, text) {
   const el = document.createElementNS(svgNs, name);
   for (const [k, v] of Object.entries(attributes || {})) el.setAttribute(k, String(v));
@@ -133,15 +139,15 @@ function drawTimeBar(container, job) {
 }
 
 async function listPictures(container, archiveStatus) {
-  const draw = async () => {
-    if (!container.isConnected) return stopPictures();
-    const res = await fetch('/overview?archive_status=' + encodeURIComponent(archiveStatus), { headers: { authorization: 'Bearer ' + token() } });
-    if (!res.ok) return;
-    const o = await res.json();
+  // Live from the server: an overview at once, then one whenever it changed (EventSource reconnects by itself).
+  const stream = new EventSource('/overview/events?archive_status=' + encodeURIComponent(archiveStatus) + '&access_token=' + encodeURIComponent(token()));
+  pictureStreams.add(stream);
+  stream.addEventListener('overview', (e) => {
+    // A list the page replaced since: close this stream only (the new list has its own).
+    if (!container.isConnected) { stream.close(); pictureStreams.delete(stream); return; }
+    const o = JSON.parse(e.data);
     container.replaceChildren(statusBars(o.counts), sparkline(o.throughput));
-  };
-  await draw();
-  pictureTimers.add(setInterval(() => { draw().catch(() => {}); }, 5000));
+  });
 }
 
 function statusBars(counts) {
