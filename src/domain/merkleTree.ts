@@ -64,7 +64,7 @@ export const createMerkleTree = (): MerkleTree => {
     return nodeHash(subtree(start, start + k), subtree(start + k, end));
   };
   const appendLeafHash = (hash: Uint8Array): void => {
-    let node = Buffer.from(hash);
+    let node: Buffer = Buffer.from(hash);
     let level = 0;
     levels[0]!.push(node);
     // Each odd index closes a pair: store its parent, and so on up while pairs keep closing.
