@@ -95,7 +95,9 @@ export const createLedgerProofs = (deps: {
         for await (const event of deps.store.readStream(streamId)) {
           const leafIndex = leaves[event.version];
           if (leafIndex === undefined || leafIndex >= treeSize) break;
-          events.push({ leafIndex, path: tree.inclusionPath(leafIndex, treeSize).map(hex), event });
+          // The position is the store's own and is not hashed: a proof carries the leaf index instead.
+          const { position: _position, ...proven } = event;
+          events.push({ leafIndex, path: tree.inclusionPath(leafIndex, treeSize).map(hex), event: proven });
         }
         if (events.length === 0) return E.left(JobError.notFound('job', jobId));
         return E.right({ format: 'jobledger-job-proof/1', jobId, digest: d.right, events });

@@ -32,12 +32,11 @@ export const ledgerDigestCodec = t.readonly(
 
 const actorCodec = t.type({ kind: t.keyof({ user: null, agent: null, system: null }), id: t.string });
 
-/** A stored event as a proof carries it (the shape of `StoredEvent`). */
+/** A stored event as a proof carries it: `StoredEvent` without the store's own `position`. */
 export const provenEventCodec = t.type({
   eventId: t.string,
   streamId: t.string,
   version: treeSize,
-  position: t.string,
   type: t.string,
   schemaVersion: t.number,
   data: t.unknown,

@@ -17,7 +17,8 @@ export interface ProvenEvent {
   readonly leafIndex: number;
   /** The inclusion path (RFC 9162 2.1.3), hex, nearest sibling first. */
   readonly path: readonly string[];
-  readonly event: StoredEvent;
+  /** The event as stored, without its store-specific `position` (the leaf index says where it is). */
+  readonly event: Omit<StoredEvent, 'position'>;
 }
 
 /** Every event of one job with its inclusion proof against one signed digest. JSON as it stands. */
@@ -43,7 +44,8 @@ export interface ProofSummary {
 }
 
 /** The leaf of an event: its recorded hash, as bytes. */
-export const eventLeaf = (event: StoredEvent): Buffer => Buffer.from(event.metadata.hash, 'hex');
+export const eventLeaf = (event: Pick<StoredEvent, 'metadata'>): Buffer =>
+  Buffer.from(event.metadata.hash, 'hex');
 
 /**
  * Checks a job proof with no store at all: the digest's signature by `publicKey`, each event's hash from its
@@ -81,7 +83,7 @@ export const checkJobProof = (proof: unknown, publicKey: KeyInput): E.Either<Pro
           event.version,
         ),
       );
-    if (!hashMatches(event))
+    if (!hashMatches({ ...event, position: '' }))
       return E.left(
         proofProblem('event-hash', `the content of version ${i} does not hash to its recorded hash`, i),
       );
@@ -102,7 +104,7 @@ export const checkJobProof = (proof: unknown, publicKey: KeyInput): E.Either<Pro
     prevHash = event.metadata.hash;
     prevLeaf = leafIndex;
   }
-  const events = p.events.map((e) => e.event);
+  const events: StoredEvent[] = p.events.map((e) => ({ ...e.event, position: String(e.leafIndex) }));
   const verifier = createStreamVerifier(streamId);
   events.forEach((e) => verifier.push(e));
   const problem = verifier.finish()[0];
