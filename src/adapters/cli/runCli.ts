@@ -11,6 +11,10 @@ import { defaultStoreUrl } from './openCommandStore.js';
 import { replayCommand } from './replayCommand.js';
 import { serveCommand } from './serveCommand.js';
 import { verifyCommand } from './verifyCommand.js';
+import { keygenCommand } from './keygenCommand.js';
+import { digestCommand } from './digestCommand.js';
+import { proveCommand } from './proveCommand.js';
+import { checkProofCommand } from './checkProofCommand.js';
 
 /** Every command of the bin, in the order `jobledger --help` lists them. */
 export const commands: readonly CliCommand[] = [
@@ -19,6 +23,10 @@ export const commands: readonly CliCommand[] = [
   historyCommand,
   replayCommand,
   verifyCommand,
+  keygenCommand,
+  digestCommand,
+  proveCommand,
+  checkProofCommand,
   copyCommand,
   machineCommand,
   serveCommand,

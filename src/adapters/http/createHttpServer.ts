@@ -16,6 +16,7 @@ import { redactUrl, requestLogger, type RequestLogOptions } from './requestLog.j
 import { requestTracing } from './requestTracing.js';
 import { docsPolicy, securityHeaders } from './securityHeaders.js';
 import { pageRoutes } from './pageRoutes.js';
+import { proofRoutes } from './proofRoutes.js';
 import { componentSchemas, routeSchemas } from './routeSchemas.js';
 import type { TokenTable } from './tokens.js';
 import { waitRoutes } from './waitRoutes.js';
@@ -135,6 +136,7 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
     await api.register(agentRoutes(ledger));
     await api.register(waitRoutes(ledger, shutdown.signal));
     await api.register(fileRoutes(ledger));
+    await api.register(proofRoutes(ledger));
     await api.register(
       overviewRoutes(ledger, { ...(options.clock !== undefined && { clock: options.clock }) }),
     );
