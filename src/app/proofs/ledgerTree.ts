@@ -1,5 +1,7 @@
 import type { EventStore } from '../../domain/EventStore.js';
+import { leafHash } from '../../domain/merkle.js';
 import { createMerkleTree, type MerkleTree } from '../../domain/merkleTree.js';
+import { hasMerkleLeaves, type MerkleLeafStore, type StoredLeaf } from '../../projections/MerkleLeafStore.js';
 import { eventLeaf } from '../../domain/proofs/jobProof.js';
 
 /**
@@ -21,17 +23,39 @@ export interface LedgerTree {
 /** @internal */
 export const createLedgerTree = (store: EventStore): LedgerTree => {
   const tree = createMerkleTree();
+  const kept: MerkleLeafStore | undefined = hasMerkleLeaves(store) ? store.merkleLeaves() : undefined;
+  let loaded = false;
   let streams = new Map<string, number[]>();
   let after: string | undefined;
   let running: Promise<number> = Promise.resolve(0);
+  const add = (leaf: StoredLeaf): void => {
+    const leaves = streams.get(leaf.streamId) ?? [];
+    leaves.push(tree.size);
+    streams.set(leaf.streamId, leaves);
+    tree.appendLeafHash(leaf.leafHash);
+  };
   const read = async (): Promise<number> => {
-    for await (const event of store.readAll({ batchSize: 5000, ...(after !== undefined && { after }) })) {
-      const leaves = streams.get(event.streamId) ?? [];
-      leaves.push(tree.size);
-      streams.set(event.streamId, leaves);
-      tree.append(eventLeaf(event));
-      after = event.position;
+    // A store that keeps the leaves spares a new process the read of the whole log.
+    if (!loaded && kept !== undefined) {
+      const { leaves, position } = await kept.load();
+      leaves.forEach(add);
+      if (position !== null) after = position;
     }
+    loaded = true;
+    const batch: StoredLeaf[] = [];
+    const flush = async (): Promise<void> => {
+      if (kept !== undefined && batch.length > 0 && after !== undefined)
+        await kept.append(tree.size - batch.length, batch, after);
+      batch.length = 0;
+    };
+    for await (const event of store.readAll({ batchSize: 5000, ...(after !== undefined && { after }) })) {
+      const leaf = { streamId: event.streamId, version: event.version, leafHash: leafHash(eventLeaf(event)) };
+      add(leaf);
+      after = event.position;
+      batch.push(leaf);
+      if (batch.length >= 5000) await flush();
+    }
+    await flush();
     return tree.size;
   };
   return {
@@ -40,7 +64,9 @@ export const createLedgerTree = (store: EventStore): LedgerTree => {
     catchUp: () => (running = running.then(read, read)),
     leavesOf: (streamId) => streams.get(streamId) ?? [],
     reset: async () => {
-      const clear = (): number => {
+      const clear = async (): Promise<number> => {
+        await kept?.reset();
+        loaded = true;
         tree.clear();
         streams = new Map();
         after = undefined;
