@@ -1,9 +1,9 @@
-// Section: audit proofs. (1) SQLite createJob/s without the Merkle tree vs with the tree kept up to date
-// (caught up after every append, and after every 100), in interleaved rounds of the same run; (2) per job at
+// Section: audit proofs. (1) SQLite createJob cost with the Merkle tree kept up to date (a digest every 100
+// appends, and after every append) against the appends alone, in the same run; (2) per job at
 // a log of config.events events: proof generation (ledger.proveJob) and the offline check (checkJobProof).
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
-import { progress, removeDir, runConcurrent, sampleLatency, tempDir } from '../lib/measure.mjs';
+import { now, progress, removeDir, sampleLatency, tempDir } from '../lib/measure.mjs';
 import {
   alice,
   eventTemplates,
@@ -29,72 +29,69 @@ export const runProofs = async (report, config) => {
   const draft = { ...smallestJob, draft: true };
   const dir = tempDir('proofs');
   try {
-    // (1) Append cost. The tree is a read model: it costs nothing on the append path itself, and its cost is
-    // paid when it catches up (digest or proof). `every append` signs a digest after each createJob (the
-    // Ed25519 signature included: an upper bound); `every 100` is what a periodic digest costs per append.
-    const sides = [
-      { key: 'none', label: 'createJob(draft), no tree', every: 0 },
-      { key: 'each', label: 'createJob(draft) + tree caught up and signed every append', every: 1 },
-      { key: 'k100', label: 'createJob(draft) + tree caught up and signed every 100 appends', every: 100 },
-    ];
-    for (const side of sides) {
-      side.open = await openSide(dir, side.key, privateKey);
-      side.n = 0;
-      side.ops = 0;
-      side.seconds = 0;
-    }
-    const perSide = Math.max(200, Math.round(config.durationMs / config.rounds));
-    for (let round = 0; round < config.rounds; round++) {
-      for (const side of sides) {
-        progress(`${SECTION}: round ${round + 1}/${config.rounds}, ${side.label}`);
-        const r = await runConcurrent({
-          callers: 1,
-          durationMs: perSide,
-          warmupMs: round === 0 ? config.warmupMs : 0,
-          op: async () => {
-            right(await side.open.session.createJob(draft)(), 'createJob');
-            side.n++;
-            if (side.every > 0 && side.n % side.every === 0)
-              right(await side.open.ledger.digest()(), 'digest');
-            return true;
-          },
-        });
-        if (r.firstError) throw new Error(r.firstError);
-        side.ops += r.ops;
-        side.seconds += r.seconds;
-      }
-    }
-    const rate = {};
-    for (const side of sides) {
-      rate[side.key] = side.ops / side.seconds;
-      report.measure({
-        section: SECTION,
-        id: `proofs.append.${side.key}`,
-        label: `SQLite FULL, 1 caller: ${side.label}`,
-        value: rate[side.key],
-        unit: 'ops/s',
+    // (1) Append cost. The tree is a read model: nothing is added to the append transaction; the tree is
+    // caught up (leaves read, hashed, kept in the SQLite file, digest signed) when a digest is asked for. So the
+    // cost of keeping it is measured in place: batches of 100 createJob(draft), each followed by a digest on
+    // the same ledger, and the digests' time set against the appends' time (same run, same file, interleaved,
+    // which a shared machine's drift cannot tilt). `every append` is the upper bound: a digest per createJob.
+    const { ledger, session } = await openSide(dir, 'append', privateKey);
+    const time = async (f) => {
+      const t0 = now();
+      await f();
+      return now() - t0;
+    };
+    const batches = Math.max(5, Math.round(config.durationMs / 150));
+    let appendMs = 0;
+    let digestMs = 0;
+    let appends = 0;
+    progress(`${SECTION}: ${batches} batches of 100 createJob(draft), each followed by a digest`);
+    for (let b = 0; b < batches; b++) {
+      appendMs += await time(async () => {
+        for (let i = 0; i < 100; i++) right(await session.createJob(draft)(), 'createJob');
       });
-      right(await side.open.ledger.close()(), 'close');
+      appends += 100;
+      digestMs += await time(async () => right(await ledger.digest()(), 'digest'));
     }
-    const overhead = (key) => (100 * (rate.none - rate[key])) / rate.none;
+    let eachAppendMs = 0;
+    let eachDigestMs = 0;
+    for (let i = 0; i < 200; i++) {
+      eachAppendMs += await time(async () => right(await session.createJob(draft)(), 'createJob'));
+      eachDigestMs += await time(async () => right(await ledger.digest()(), 'digest'));
+    }
+    right(await ledger.close()(), 'close');
+    report.measure({
+      section: SECTION,
+      id: 'proofs.append.none',
+      label: 'SQLite FULL, 1 caller: createJob(draft) alone',
+      value: (1000 * appends) / appendMs,
+      unit: 'ops/s',
+    });
+    report.measure({
+      section: SECTION,
+      id: 'proofs.append.k100',
+      label: 'SQLite FULL, 1 caller: createJob(draft) with the tree kept (a digest every 100)',
+      value: (1000 * appends) / (appendMs + digestMs),
+      unit: 'ops/s',
+    });
+    const overhead = (100 * digestMs) / appendMs;
     report.measure({
       section: SECTION,
       id: 'proofs.append.overhead100',
-      label: 'append cost of the tree (digest every 100 appends) vs none',
-      value: overhead('k100'),
+      label: 'append cost of keeping the tree (a digest every 100 appends)',
+      value: overhead,
       unit: '%',
     });
     report.measure({
       section: SECTION,
       id: 'proofs.append.overheadEach',
-      label: 'append cost of the tree (digest every append) vs none',
-      value: overhead('each'),
+      label: 'append cost of keeping the tree (a digest after every append)',
+      value: (100 * eachDigestMs) / eachAppendMs,
       unit: '%',
     });
     report.target({
       id: 'proofs.append',
-      label: 'tree kept (digest every 100 appends): createJob cost ≤ +15% on SQLite',
-      ours: overhead('k100'),
+      label: 'tree kept (a digest every 100 appends): createJob cost ≤ +15% on SQLite',
+      ours: overhead,
       need: 15,
       kind: 'max',
       unit: '%',
@@ -117,9 +114,9 @@ export const runProofs = async (report, config) => {
       label: `${SECTION} seed`,
     });
     progress(`${SECTION}: building the tree over ${seeded.events} events`);
-    const t0 = performance.now();
+    const t0 = now();
     const digest = right(await ledger.digest()(), 'digest');
-    const buildSeconds = (performance.now() - t0) / 1000;
+    const buildSeconds = (now() - t0) / 1000;
     report.measure({
       section: SECTION,
       id: 'proofs.treeBuild',
