@@ -99,6 +99,18 @@ export const consistencyPath = (subtree: SubtreeHash, oldSize: number, newSize: 
   return subproof(oldSize, 0, newSize, true);
 };
 
+/**
+ * On a right edge (the node is the last of its level, with no sibling to its right), RFC 9162 2.1.3.2 and
+ * 2.1.4.2 shift both indices right until `fn` is odd or 0: climbing levels where nothing is combined.
+ */
+const climbRightEdge = (fn: number, sn: number): [number, number] => {
+  while (fn % 2 === 0 && fn !== 0) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return [fn, sn];
+};
+
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
 
 /**
@@ -120,12 +132,7 @@ export const verifyInclusion = (
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
       r = nodeHash(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
+      [fn, sn] = climbRightEdge(fn, sn);
     } else {
       r = nodeHash(r, p);
     }
@@ -166,12 +173,7 @@ export const verifyConsistency = (
     if (fn % 2 === 1 || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
+      [fn, sn] = climbRightEdge(fn, sn);
     } else {
       sr = nodeHash(sr, c);
     }

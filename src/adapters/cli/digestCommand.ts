@@ -1,10 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { createJobLedger } from '../../app/createJobLedger.js';
 import { cliFailure } from './cliFailure.js';
 import { defineCommand } from './defineCommand.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
-import { storeOption, storeUrlOf, withLedger } from './openCommandStore.js';
-import { signingKeyOf, signingKeyOption } from './proofFiles.js';
+import { storeOption, storeUrlOf } from './openCommandStore.js';
+import { signingKeyOf, signingKeyOption, withProofLedger } from './proofFiles.js';
 
 /**
  * `jobledger digest`: prints a signed digest of the log as JSON.
@@ -26,18 +25,11 @@ export const digestCommand = defineCommand({
         'digest needs the signing key',
         'pass --signing-key FILE or set JOBLEDGER_SIGNING_KEY_FILE (jobledger keygen writes one)',
       );
-    const signingKey = key.right;
-    const url = storeUrlOf(values.store, io);
-    return withLedger(
-      url,
-      io,
-      { mustExist: true, makeLedger: (store) => createJobLedger({ store, signingKey }) },
-      async (ledger) => {
-        const digest = await ledger.digest()();
-        if (E.isLeft(digest)) return jobErrorFailure(digest.left, 'digest');
-        io.stdout.write(`${JSON.stringify(digest.right, null, 2)}\n`);
-        return 0;
-      },
-    );
+    return withProofLedger(storeUrlOf(values.store, io), io, key.right, async (ledger) => {
+      const digest = await ledger.digest()();
+      if (E.isLeft(digest)) return jobErrorFailure(digest.left, 'digest');
+      io.stdout.write(`${JSON.stringify(digest.right, null, 2)}\n`);
+      return 0;
+    });
   },
 });

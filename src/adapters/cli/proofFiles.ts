@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
+import { createJobLedger, type JobLedger } from '../../app/createJobLedger.js';
 import { toSigningKey } from '../../domain/proofs/signedDigest.js';
+import type { CommandOutcome } from './defineCommand.js';
+import { withLedger } from './openCommandStore.js';
 import { cliFailure, type CliFailure } from './cliFailure.js';
 import type { CliIo } from './CliIo.js';
 import type { OptionSpec } from './parseArgs.js';
@@ -71,3 +74,20 @@ export const signingKeyOf = (
     );
   }
 };
+
+/** Opens the existing store at `url` as a ledger that signs with `signingKey` (when given), runs `body`, closes. */
+export const withProofLedger = (
+  url: string,
+  io: CliIo,
+  signingKey: KeyObject | undefined,
+  body: (ledger: JobLedger) => Promise<CommandOutcome>,
+): Promise<CommandOutcome> =>
+  withLedger(
+    url,
+    io,
+    {
+      mustExist: true,
+      makeLedger: (store) => createJobLedger({ store, ...(signingKey !== undefined && { signingKey }) }),
+    },
+    body,
+  );

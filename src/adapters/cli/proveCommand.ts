@@ -1,11 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { createJobLedger } from '../../app/createJobLedger.js';
 import type { LedgerDigest } from '../../domain/proofs/signedDigest.js';
 import { cliFailure, usageFailure } from './cliFailure.js';
 import { defineCommand } from './defineCommand.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
-import { storeOption, storeUrlOf, withLedger } from './openCommandStore.js';
-import { digestOption, readJsonFile, signingKeyOf, signingKeyOption } from './proofFiles.js';
+import { storeOption, storeUrlOf } from './openCommandStore.js';
+import { digestOption, readJsonFile, signingKeyOf, signingKeyOption, withProofLedger } from './proofFiles.js';
 
 /**
  * `jobledger prove <jobId> [--digest FILE]`: prints every event of the job with its inclusion proof, as JSON.
@@ -38,21 +37,11 @@ export const proveCommand = defineCommand({
         'pass --digest FILE (from jobledger digest), or --signing-key FILE to sign a new one',
       );
     }
-    const signingKey = key.right;
-    const url = storeUrlOf(values.store, io);
-    return withLedger(
-      url,
-      io,
-      {
-        mustExist: true,
-        makeLedger: (store) => createJobLedger({ store, ...(signingKey !== undefined && { signingKey }) }),
-      },
-      async (ledger) => {
-        const proof = await ledger.proveJob(jobId, digest)();
-        if (E.isLeft(proof)) return jobErrorFailure(proof.left, 'prove');
-        io.stdout.write(`${JSON.stringify(proof.right, null, 2)}\n`);
-        return 0;
-      },
-    );
+    return withProofLedger(storeUrlOf(values.store, io), io, key.right, async (ledger) => {
+      const proof = await ledger.proveJob(jobId, digest)();
+      if (E.isLeft(proof)) return jobErrorFailure(proof.left, 'prove');
+      io.stdout.write(`${JSON.stringify(proof.right, null, 2)}\n`);
+      return 0;
+    });
   },
 });
