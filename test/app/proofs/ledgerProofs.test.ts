@@ -11,7 +11,7 @@ import type { EventStore } from '../../../src/domain/EventStore.js';
 import { eventHash } from '../../../src/domain/hashChain.js';
 import { checkConsistencyProof } from '../../../src/domain/proofs/consistencyProof.js';
 import { checkJobProof } from '../../../src/domain/proofs/jobProof.js';
-import { describePg, freshSchema, pgStores } from '../../adapters/postgres/pgTestServer.js';
+import { describePg, freshSchema, pgStores, sql } from '../../adapters/postgres/pgTestServer.js';
 import { err, ok, testLedger } from '../support.js';
 
 const keys = generateKeyPairSync('ed25519');
@@ -74,29 +74,60 @@ describePg('audit proofs from Postgres', () => {
   provesOn('postgres', () => pg.open(freshSchema('proofs')));
 });
 
-describe('the tree kept in a SQLite file', () => {
-  it('is loaded by the next process instead of re-read from the log, and rebuilt by rebuildProjections', async () => {
-    const file = join(dir, 'kept.db');
-    const first = testLedger(sqliteEventStore({ file }), { signingKey: keys.privateKey });
+/**
+ * A ledger signs a digest and closes; the store kept the leaves (`count` them, `damage` leaf 0). The next ledger
+ * loads them instead of re-reading the log — so the damaged leaf makes its proofs disagree with the digest — and
+ * rebuildProjections rebuilds them from the intact events.
+ */
+const keptTree = (open: () => EventStore, count: () => Promise<number>, damage: () => Promise<void>) =>
+  it('is loaded by the next ledger instead of re-read from the log, and rebuilt by rebuildProjections', async () => {
+    const first = testLedger(open(), { signingKey: keys.privateKey });
     const job = await ok(first.alice.createJob({ function: { id: 'fn-1' }, file: { name: 'params.json' } }));
     await ok(first.alice.createJob({ function: { id: 'fn-1' }, file: { name: 'other.json' } }));
     const digest = await ok(first.ledger.digest());
     await ok(first.ledger.close());
+    expect(await count()).toBe(digest.treeSize);
+    await damage();
 
-    const db = new Database(file);
-    const rows = db.prepare('SELECT count(*) AS n FROM merkle_leaves').get() as { n: number };
-    expect(rows.n).toBe(digest.treeSize);
-    // Change one kept leaf: a process that loads the kept leaves now disagrees with the signed root.
-    db.prepare('UPDATE merkle_leaves SET leaf_hash = zeroblob(32) WHERE leaf_index = 0').run();
-    db.close();
-
-    const second = testLedger(sqliteEventStore({ file }), { signingKey: keys.privateKey });
+    const second = testLedger(open(), { signingKey: keys.privateKey });
     expect((await err(second.ledger.proveJob(job.id, digest)))._tag).toBe('Conflict');
-    // The events are intact: rebuilding the tree from the log makes the proofs right again.
     await ok(second.ledger.rebuildProjections());
     expect(E.isRight(checkJobProof(await ok(second.ledger.proveJob(job.id, digest)), publicPem))).toBe(true);
     await ok(second.ledger.close());
   });
+
+describe('the tree kept in a SQLite file', () => {
+  const file = join(dir, 'kept.db');
+  const onFile = <T>(f: (db: Database.Database) => T): T => {
+    const db = new Database(file);
+    try {
+      return f(db);
+    } finally {
+      db.close();
+    }
+  };
+  keptTree(
+    () => sqliteEventStore({ file }),
+    async () =>
+      onFile((db) => (db.prepare('SELECT count(*) AS n FROM merkle_leaves').get() as { n: number }).n),
+    async () => {
+      onFile((db) =>
+        db.prepare('UPDATE merkle_leaves SET leaf_hash = zeroblob(32) WHERE leaf_index = 0').run(),
+      );
+    },
+  );
+});
+
+describePg('the tree kept in a Postgres schema', () => {
+  const schema = freshSchema('kept');
+  keptTree(
+    () => pg.open(schema),
+    async () =>
+      Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".merkle_leaves`))[0]!.n),
+    async () => {
+      await sql(`UPDATE "${schema}".merkle_leaves SET leaf_hash = '\\x00' WHERE leaf_index = 0`);
+    },
+  );
 });
 
 describe('a ledger without a signing key', () => {
