@@ -68,7 +68,7 @@ export const verifyCommand = defineCommand({
       const elapsed = clock().getTime() - started;
       if (report.ok) {
         io.stdout.write(
-          `OK: ${plural(report.events, 'event')} in ${plural(report.streams, 'stream')} of ${url}: every hash matches and every job follows the status machine (${formatSeconds(elapsed)}, ${formatRate(report.events, elapsed, 'events')})\n`,
+          `OK: ${plural(report.events, 'event')} in ${plural(report.streams, 'stream')} of ${url}: every hash matches and every job follows the status machine${digest === undefined ? '' : `, and its first ${formatCount(digest.digest.treeSize)} events have the signed root of ${values.digest}`} (${formatSeconds(elapsed)}, ${formatRate(report.events, elapsed, 'events')})\n`,
         );
         return 0;
       }

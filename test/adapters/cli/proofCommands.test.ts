@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/adapters/openStore.js';
 import { runCli } from '../../../src/adapters/cli/runCli.js';
@@ -74,6 +75,17 @@ describe('jobledger keygen, digest, prove, check-proof', () => {
     // The old digest still covers a prefix of the grown log.
     const verified = await run('verify', '--store', url, '--digest', digestFile, '--key', `${prefix}.pub`);
     expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`have the signed root of ${digestFile}`);
+
+    // Change the first event's recorded hash (its leaf): the digest check names the whole log.
+    const db = new Database(dirs.path('ledger.db'));
+    db.prepare("UPDATE events SET metadata = json_set(metadata, '$.hash', ?) WHERE position = 1").run(
+      '0'.repeat(64),
+    );
+    db.close();
+    const rewritten = await run('verify', '--store', url, '--digest', digestFile, '--key', `${prefix}.pub`);
+    expect(rewritten.code).toBe(1);
+    expect(rewritten.stdout).toMatch(/\$all\s+\d+\s+digest-mismatch/);
   });
 
   it('refuses a missing key file and a proof that is not JSON with one line each', async () => {
