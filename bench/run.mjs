@@ -10,6 +10,7 @@ import { runAppends } from './sections/appends.mjs';
 import { runHttp } from './sections/http.mjs';
 import { runListing } from './sections/listing.mjs';
 import { runPostgres } from './sections/postgres.mjs';
+import { runProofs } from './sections/proofs.mjs';
 import { runRebuild } from './sections/rebuild.mjs';
 import { runReplay } from './sections/replay.mjs';
 import { runTelemetry } from './sections/telemetry.mjs';
@@ -49,6 +50,7 @@ const sections = {
   telemetry: runTelemetry,
   worker: runWorker,
   watchers: runWatchers,
+  proofs: runProofs,
 };
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')

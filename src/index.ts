@@ -78,6 +78,25 @@ export {
 } from './domain/upcasters.js';
 export { canonicalJson, eventHash, hashMatches } from './domain/hashChain.js';
 export {
+  leafHash,
+  nodeHash,
+  merkleRootOf,
+  inclusionPath,
+  consistencyPath,
+  verifyInclusion,
+  verifyConsistency,
+} from './domain/merkle.js';
+export { createMerkleTree, type MerkleTree } from './domain/merkleTree.js';
+export {
+  checkJobProof,
+  type JobProof,
+  type ProvenEvent,
+  type ProofSummary,
+} from './domain/proofs/jobProof.js';
+export { checkConsistencyProof, type ConsistencyProof } from './domain/proofs/consistencyProof.js';
+export { type ProofProblem, type ProofProblemKind } from './domain/proofs/proofProblem.js';
+export { keyIdOf, type LedgerDigest, type KeyInput } from './domain/proofs/signedDigest.js';
+export {
   createStreamVerifier,
   type VerifyReport,
   type VerifyProblem,

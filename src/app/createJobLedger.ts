@@ -9,6 +9,7 @@ import { defaultUpcasters, type UpcasterRegistry } from '../domain/upcasters.js'
 import type { VerifyReport } from '../domain/verifyStream.js';
 import { decodeWith } from '../domain/codecs/decode.js';
 import { inputCodecs } from '../domain/codecs/inputs.js';
+import { ledgerDigestCodec } from '../domain/codecs/proofs.js';
 import { rebuildReadModel } from '../projections/projectionRunner.js';
 import { hasReadModel, type ProjectionProgress, type ReadModelStore } from '../projections/ReadModelStore.js';
 import { handleCommand } from './handleCommand.js';
@@ -21,6 +22,15 @@ import type { BlobStore, CacheStats } from './BlobStore.js';
 import { defaultBlobStore } from './defaultBlobStore.js';
 import { ledgerTelemetry } from './telemetry/ledgerTelemetry.js';
 import type { JobLedgerTelemetry } from './telemetry/telemetryInstruments.js';
+import type { ConsistencyProof } from '../domain/proofs/consistencyProof.js';
+import type { JobProof } from '../domain/proofs/jobProof.js';
+import {
+  toPublicKey,
+  toSigningKey,
+  type KeyInput,
+  type LedgerDigest,
+} from '../domain/proofs/signedDigest.js';
+import { createLedgerProofs } from './proofs/ledgerProofs.js';
 
 /** Options of {@link createJobLedger}. */
 export interface JobLedgerOptions {
@@ -56,6 +66,11 @@ export interface JobLedgerOptions {
    * `ledger.feed.stats().lastError` holds the last one.
    */
   readonly onFeedError?: (error: unknown) => void;
+  /**
+   * The Ed25519 private key that signs digests (`ledger.digest()`), as a `KeyObject` or PEM text; `jobledger
+   * keygen` writes one. Without it the ledger still proves, but cannot sign new digests.
+   */
+  readonly signingKey?: KeyInput;
 }
 
 /** A job whose lease ran out, and where `expireLeases` moved it. */
@@ -78,8 +93,41 @@ export interface JobLedger {
   rebuildProjections(options?: {
     onProgress?: (p: ProjectionProgress) => void;
   }): TE.TaskEither<JobError, ProjectionProgress>;
-  /** Re-checks every hash and re-runs every job stream through the machine. */
-  verify(options?: { onProgress?: (p: VerifyProgress) => void }): TE.TaskEither<JobError, VerifyReport>;
+  /**
+   * Re-checks every hash and re-runs every job stream through the machine. Given a `digest` it also recomputes
+   * the Merkle tree of the log and compares it with the signed root (checking the signature with `publicKey`,
+   * default the ledger's own key): a stream rewritten consistently is reported as `digest-mismatch`.
+   */
+  verify(options?: {
+    onProgress?: (p: VerifyProgress) => void;
+    digest?: LedgerDigest;
+    publicKey?: KeyInput;
+  }): TE.TaskEither<JobError, VerifyReport>;
+  /**
+   * A signed tree head over the whole log as it is now (needs `signingKey`).
+   *
+   * @example
+   * const ledger = createJobLedger({ store: openStore('memory:'), signingKey: readFileSync('ledger.key', 'utf8') });
+   * const digest = await ledger.digest()(); // Right({ treeSize, rootHash, timestamp, signature, keyId })
+   */
+  digest(): TE.TaskEither<JobError, LedgerDigest>;
+  /**
+   * Every event of a job with its inclusion proof against `digest` (default: a fresh digest). Check it offline
+   * with `checkJobProof(proof, publicKey)`.
+   *
+   * @example
+   * const proof = await ledger.proveJob(jobId, digest)();
+   * // E.isRight(proof) && checkJobProof(proof.right, publicKeyPem)
+   */
+  proveJob(jobId: string, digest?: LedgerDigest): TE.TaskEither<JobError, JobProof>;
+  /**
+   * The proof that the log `oldDigest` signed is a prefix of the log `newDigest` signed; check it offline with
+   * `checkConsistencyProof(proof, publicKey)`.
+   */
+  proveConsistency(
+    oldDigest: LedgerDigest,
+    newDigest: LedgerDigest,
+  ): TE.TaskEither<JobError, ConsistencyProof>;
   /** Stops waiters and closes the store. */
   close(): TE.TaskEither<JobError, void>;
   /** The store this ledger writes to. */
@@ -148,6 +196,8 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
     files: options.files ?? defaultBlobStore(store),
     maxFileBytes,
   };
+  const signingKey = options.signingKey === undefined ? undefined : toSigningKey(options.signingKey);
+  const proofs = createLedgerProofs({ store, clock: ctx.clock, signingKey });
   const noCache: CacheStats = { entries: 0, bytes: 0, hits: 0, misses: 0, maxBytes: 0 };
   const as = (principal: Principal, sessionOptions?: { correlationId?: string }): JobLedgerSession => {
     const decoded = decodeWith(inputCodecs.principal, 'principal')(principal);
@@ -213,6 +263,7 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
       (opts = {}) =>
       async () => {
         try {
+          await proofs.reset();
           const progress = store.rebuildReadModel
             ? await store.rebuildReadModel(opts.onProgress)
             : await rebuildReadModel(store, readModel, {
@@ -227,11 +278,26 @@ export const createJobLedger = (options: JobLedgerOptions): JobLedger => {
       (opts = {}) =>
       async () => {
         try {
-          return E.right(await verifyLedger(store, ctx.upcasters, opts.onProgress, ctx.files));
+          const report = await verifyLedger(store, ctx.upcasters, opts.onProgress, ctx.files);
+          if (opts.digest === undefined) return E.right(report);
+          const digest = decodeWith(ledgerDigestCodec, 'digest')(opts.digest);
+          if (E.isLeft(digest)) return digest;
+          let publicKey = signingKey;
+          if (opts.publicKey !== undefined) {
+            const key = toPublicKey(opts.publicKey);
+            if (E.isLeft(key))
+              return E.left(JobError.validation([{ path: 'publicKey', message: key.left.message }]));
+            publicKey = key.right;
+          }
+          const problems = [...report.problems, ...(await proofs.checkLog(digest.right, publicKey))];
+          return E.right({ ...report, ok: problems.length === 0, problems });
         } catch (cause) {
           return E.left(storeError('verify')(cause));
         }
       },
+    digest: proofs.digest,
+    proveJob: proofs.proveJob,
+    proveConsistency: proofs.proveConsistency,
     close: () => async () => {
       telemetry.close();
       ctx.feed.close();

@@ -7,10 +7,17 @@ import { decodeJobEvent, defaultUpcasters, type UpcasterRegistry } from './upcas
 
 /**
  * What is wrong. `file-missing` and `file-altered` come from the ledger's check of file contents: the blob store
- * lacks the bytes of a recorded file revision, or they no longer hash to the recorded sha256.
+ * lacks the bytes of a recorded file revision, or they no longer hash to the recorded sha256. `digest-mismatch`
+ * comes from `verify({ digest })`: the log's Merkle tree no longer has the signed root (stream `$all`).
  */
 export type VerifyProblemKind =
-  'hash-mismatch' | 'illegal-transition' | 'decode-failure' | 'version-gap' | 'file-missing' | 'file-altered';
+  | 'hash-mismatch'
+  | 'illegal-transition'
+  | 'decode-failure'
+  | 'version-gap'
+  | 'file-missing'
+  | 'file-altered'
+  | 'digest-mismatch';
 
 /** One thing wrong with a stored stream. */
 export interface VerifyProblem {

@@ -12,6 +12,10 @@ import { replayCommand } from './replayCommand.js';
 import { serveCommand } from './serveCommand.js';
 import { verifyCommand } from './verifyCommand.js';
 import { workCommand } from './workCommand.js';
+import { keygenCommand } from './keygenCommand.js';
+import { digestCommand } from './digestCommand.js';
+import { proveCommand } from './proveCommand.js';
+import { checkProofCommand } from './checkProofCommand.js';
 
 /** Every command of the bin, in the order `jobledger --help` lists them. */
 export const commands: readonly CliCommand[] = [
@@ -20,6 +24,10 @@ export const commands: readonly CliCommand[] = [
   historyCommand,
   replayCommand,
   verifyCommand,
+  keygenCommand,
+  digestCommand,
+  proveCommand,
+  checkProofCommand,
   copyCommand,
   machineCommand,
   serveCommand,

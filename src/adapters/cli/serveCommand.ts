@@ -13,6 +13,7 @@ import { choiceOption, integerOption } from './parseArgs.js';
 import { logLevels } from '../http/requestLog.js';
 import { openPrometheusMetrics, type PrometheusMetrics } from '../telemetry/prometheusMetrics.js';
 import { simulateJobTraffic } from './simulateJobTraffic.js';
+import { signingKeyOf, signingKeyOption } from './proofFiles.js';
 
 const leaseMs = 60_000;
 
@@ -53,8 +54,11 @@ export const serveCommand = defineCommand({
       description: `the request log on standard error, one JSON line per record, tokens redacted: ${logLevels.join(', ')} (default info)`,
     },
     store: storeOption,
+    'signing-key': signingKeyOption,
   },
   run: async ({ values }, io) => {
+    const signingKey = signingKeyOf(values['signing-key'], io);
+    if (E.isLeft(signingKey)) return signingKey.left;
     const port = integerOption('port', values.port ?? '8080', 0, 65_535);
     if (E.isLeft(port)) return port.left;
     const host = values.host ?? '127.0.0.1';
@@ -89,7 +93,13 @@ export const serveCommand = defineCommand({
     }
     const telemetry = metrics === undefined ? {} : { telemetry: { meterProvider: metrics.meterProvider } };
     const makeLedger = (store: Parameters<typeof createJobLedger>[0]['store']) =>
-      createJobLedger({ store, clock: clock.now, leaseMs, ...telemetry });
+      createJobLedger({
+        store,
+        clock: clock.now,
+        leaseMs,
+        ...telemetry,
+        ...(signingKey.right !== undefined && { signingKey: signingKey.right }),
+      });
     return withLedger(url, io, { mustExist: false, makeLedger }, async (ledger) => {
       if (values.demo === true) {
         const existing = await ledger.system.listJobs({ size: 1, archiveStatus: 'all' })();

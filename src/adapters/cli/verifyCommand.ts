@@ -1,5 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { VerifyReport } from '../../domain/verifyStream.js';
+import type { LedgerDigest } from '../../domain/proofs/signedDigest.js';
+import { digestOption, readJsonFile, readOptionFile } from './proofFiles.js';
 import { cliFailure } from './cliFailure.js';
 import { clockOf, type CliIo } from './CliIo.js';
 import { defineCommand } from './defineCommand.js';
@@ -33,15 +35,32 @@ export const verifyCommand = defineCommand({
   summary: 'check every hash and re-run every job stream through the status machine',
   description:
     "Reads the whole event log once: recomputes every event's hash and the chain of each stream, checks that versions have no gaps, that every event decodes, and that every status change is an edge of the status machine. Prints OK with the counts (exit 0), or each problem with its stream and version (exit 1).",
-  options: { store: storeOption },
+  options: {
+    store: storeOption,
+    digest: {
+      ...digestOption,
+      description:
+        'also recompute the Merkle tree of the log and compare it with this signed digest (jobledger digest): detects a stream rewritten with every hash redone',
+    },
+    key: { type: 'string', value: 'PUB', description: 'the public key that signed --digest (PEM)' },
+  },
   run: async ({ values }, io) => {
     const url = storeUrlOf(values.store, io);
     const clock = clockOf(io);
+    let digest: { digest: LedgerDigest; publicKey?: string } | undefined;
+    if (values.digest !== undefined) {
+      const read = readJsonFile(values.digest, 'digest');
+      if (E.isLeft(read)) return read.left;
+      const pem = values.key === undefined ? undefined : readOptionFile(values.key, 'public key');
+      if (pem !== undefined && E.isLeft(pem)) return pem.left;
+      digest = { digest: read.right as LedgerDigest, ...(pem !== undefined && { publicKey: pem.right }) };
+    }
     return withLedger(url, io, { mustExist: true }, async (ledger) => {
       const started = clock().getTime();
       const bar = progressBar(io.stderr, { label: 'verify', unit: 'events' });
       const verified = await ledger.verify({
         onProgress: (p) => bar.update(p.events, `${plural(p.streams, 'stream')}`),
+        ...digest,
       })();
       bar.finish();
       if (E.isLeft(verified)) return jobErrorFailure(verified.left, 'verify');
@@ -49,7 +68,7 @@ export const verifyCommand = defineCommand({
       const elapsed = clock().getTime() - started;
       if (report.ok) {
         io.stdout.write(
-          `OK: ${plural(report.events, 'event')} in ${plural(report.streams, 'stream')} of ${url}: every hash matches and every job follows the status machine (${formatSeconds(elapsed)}, ${formatRate(report.events, elapsed, 'events')})\n`,
+          `OK: ${plural(report.events, 'event')} in ${plural(report.streams, 'stream')} of ${url}: every hash matches and every job follows the status machine${digest === undefined ? '' : `, and its first ${formatCount(digest.digest.treeSize)} events have the signed root of ${values.digest}`} (${formatSeconds(elapsed)}, ${formatRate(report.events, elapsed, 'events')})\n`,
         );
         return 0;
       }

@@ -18,6 +18,7 @@ import { redactUrl, requestLogger, type RequestLogOptions } from './requestLog.j
 import { requestTracing } from './requestTracing.js';
 import { docsPolicy, securityHeaders } from './securityHeaders.js';
 import { pageRoutes } from './pageRoutes.js';
+import { proofRoutes } from './proofRoutes.js';
 import { componentSchemas, routeSchemas } from './routeSchemas.js';
 import type { TokenTable } from './tokens.js';
 import { waitRoutes } from './waitRoutes.js';
@@ -149,6 +150,7 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
       waitRoutes(ledger, shutdown.signal, { ...defaultEventStreamLimits, maxBufferedBytes }),
     );
     await api.register(fileRoutes(ledger));
+    await api.register(proofRoutes(ledger));
     await api.register(
       overviewRoutes(ledger, shutdown.signal, {
         ...(options.clock !== undefined && { clock: options.clock }),

@@ -636,6 +636,21 @@ DROP TABLE ${q('status_history')}, ${q('archive_history')}, ${q('comments')};
 ${writeProjectionsSql(q, leanLists)}
 `;
 
+/** Step 4: the leaves of the Merkle tree over the log (audit proofs), a read model the ledger catches up. */
+const v4 = ({ q }: PostgresNames): string => `
+CREATE TABLE IF NOT EXISTS ${q('merkle_leaves')} (
+  leaf_index bigint PRIMARY KEY,
+  stream_id  text    NOT NULL,
+  version    integer NOT NULL,
+  leaf_hash  bytea   NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ${q('merkle_head')} (
+  id       integer PRIMARY KEY CHECK (id = 1),
+  size     bigint  NOT NULL,
+  position text
+);
+`;
+
 /**
  * The schema of the Postgres store, oldest first. Never edit a released step: add a new one, so that a schema
  * written by an older jobledger is brought forward on open.
@@ -644,6 +659,7 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { version: 1, description: 'events, job projections, append and read functions', sql: v1 },
   { version: 2, description: 'append_batch: several appends in one transaction (group commit)', sql: v2 },
   { version: 3, description: 'lean job projections: job_agents instead of per-status rows', sql: v3 },
+  { version: 4, description: 'the leaves of the Merkle tree over the log (audit proofs)', sql: v4 },
 ];
 
 /** The schema version this jobledger writes. */

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { WithMerkleLeaves } from '../../projections/MerkleLeafStore.js';
+import { postgresMerkleLeaves } from './postgresMerkleLeaves.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -94,7 +96,7 @@ export interface PostgresEventStoreOptions {
 }
 
 /** The Postgres event store: a {@link ProjectedEventStore} that can also rebuild and migrate on demand. */
-export interface PostgresEventStore extends ProjectedEventStore, WithDefaultBlobStore {
+export interface PostgresEventStore extends ProjectedEventStore, WithDefaultBlobStore, WithMerkleLeaves {
   readonly schema: string;
   readonly readModel: ReadModelStore & { saveCheckpoint?(position: string): Promise<void> };
   rebuildReadModel(onProgress?: (p: ProjectionProgress) => void): Promise<ProjectionProgress>;
@@ -584,6 +586,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
       ),
     schema,
     readModel,
+    merkleLeaves: () => postgresMerkleLeaves({ pool, q, ready }),
     migrate: async () => {
       await ready();
       return latestPostgresSchemaVersion;

@@ -174,6 +174,25 @@ ${countNewIn}
       END;
     `,
   },
+  {
+    version: 3,
+    description: 'the leaves of the Merkle tree over the log (audit proofs), a read model',
+    sql: `
+      -- Leaf i of the tree is the i-th event of the log; leaf_hash = SHA-256(0x00 || event hash) (RFC 9162).
+      CREATE TABLE IF NOT EXISTS merkle_leaves (
+        leaf_index INTEGER PRIMARY KEY,
+        stream_id  TEXT    NOT NULL,
+        version    INTEGER NOT NULL,
+        leaf_hash  BLOB    NOT NULL
+      );
+      -- How many leaves are kept, and the log position of the last.
+      CREATE TABLE IF NOT EXISTS merkle_head (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        size     INTEGER NOT NULL,
+        position TEXT
+      );
+    `,
+  },
 ];
 
 /** The schema version this jobledger writes. */

@@ -1,4 +1,6 @@
 import { dirname, join } from 'node:path';
+import type { WithMerkleLeaves } from '../../projections/MerkleLeafStore.js';
+import { sqliteMerkleLeaves } from './sqliteMerkleLeaves.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { JobError, type StoreError } from '../../domain/errors.js';
 import {
@@ -58,7 +60,7 @@ export interface SqliteStoreStats {
 }
 
 /** The SQLite event store: a {@link ProjectedEventStore} that can also rebuild and report its statistics. */
-export interface SqliteEventStore extends ProjectedEventStore, WithDefaultBlobStore {
+export interface SqliteEventStore extends ProjectedEventStore, WithDefaultBlobStore, WithMerkleLeaves {
   readonly file: string;
   rebuildReadModel(onProgress?: (p: ProjectionProgress) => void): Promise<ProjectionProgress>;
   stats(): SqliteStoreStats;
@@ -402,6 +404,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
         ? memoryBlobStore()
         : filesystemBlobStore({ dir: join(dirname(file), 'jobledger-files') }),
     readModel,
+    merkleLeaves: () => sqliteMerkleLeaves(db, ensureOpen),
     stats: () => ({ transactions, commands, events: storedEvents }),
     settings: () => {
       ensureOpen();
