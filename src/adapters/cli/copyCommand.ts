@@ -4,6 +4,8 @@ import type { WrongExpectedVersion } from '../../domain/EventStore.js';
 import { cliFailure, usageFailure, type CliFailure } from './cliFailure.js';
 import { clockOf } from './CliIo.js';
 import { copyEventLog, streamTips } from './copyEventLog.js';
+import { copyFileContents } from './copyFileContents.js';
+import { defaultBlobStore } from '../../app/defaultBlobStore.js';
 import { defineCommand } from './defineCommand.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
 import { sqliteFileOf, withLedger, withStore } from './openCommandStore.js';
@@ -111,6 +113,22 @@ A large log copies several times faster into sqlite:./copy.db?synchronous=normal
         io.stdout.write(
           `copied ${formatCount(events)} events in ${formatCount(tips.size)} streams from ${from} to ${to} in ${formatSeconds(elapsed)} (${formatRate(events, elapsed, 'events')})\n`,
         );
+
+        const sourceFiles = defaultBlobStore(source);
+        try {
+          const files = await copyFileContents(source, sourceFiles, target.files);
+          if (E.isLeft(files))
+            return cliFailure(
+              `copying file contents to ${to}: ${files.left.message}`,
+              'the events were copied; fix the cause and copy into an empty store again',
+            );
+          if (files.right.copied > 0)
+            io.stdout.write(
+              `copied ${formatCount(files.right.copied)} file contents (${formatCount(files.right.bytes)} bytes) to ${target.files.description}\n`,
+            );
+        } finally {
+          await sourceFiles.close();
+        }
 
         const verified = await target.verify()();
         if (E.isLeft(verified)) return jobErrorFailure(verified.left, `verify of ${to}`);
