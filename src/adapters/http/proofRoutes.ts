@@ -1,3 +1,4 @@
+import { errorAnswers } from './routeSchemas.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as E from 'fp-ts/lib/Either.js';
 import type { JobLedger } from '../../app/createJobLedger.js';
@@ -31,7 +32,7 @@ export const proofRoutes = (ledger: JobLedger) => async (app: FastifyInstance) =
         summary: 'a signed digest (Merkle tree head) of the whole log',
         tags: ['proofs'],
         security,
-        response: { 200: digestSchema },
+        response: { 200: digestSchema, ...errorAnswers },
       },
     },
     async (_request, reply) => answer(reply, ledger.digest(), (d) => d),
@@ -55,6 +56,7 @@ export const proofRoutes = (ledger: JobLedger) => async (app: FastifyInstance) =
               events: { type: 'array' },
             },
           },
+          ...errorAnswers,
         },
       },
     },

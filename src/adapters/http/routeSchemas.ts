@@ -86,7 +86,8 @@ const errorSchema: JsonSchema = {
   ),
 };
 const error = (description: string): JsonSchema => ({ description, $ref: '#/components/schemas/Error' });
-const errors = {
+/** The error answers every API route may give (each an `Error` body). */
+export const errorAnswers = {
   401: error('no known bearer token'),
   403: error('Forbidden: the principal may see the job but not do this'),
   404: error('NotFound: no such job visible to this principal'),
@@ -97,7 +98,7 @@ const errors = {
 };
 const answers = (ok: JsonSchema, code = 200) => ({
   [code]: { description: code === 201 ? 'created' : 'done', ...ok },
-  ...errors,
+  ...errorAnswers,
 });
 
 const idParams = object({ id: { type: 'string', description: 'the job id' } });
