@@ -5,6 +5,7 @@ import type { TracerProvider } from '@opentelemetry/api';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { JobLedger } from '../../app/createJobLedger.js';
 import { agentRoutes } from './agentRoutes.js';
+import { clientRoutes } from './clientRoutes.js';
 import { fileRoutes } from './fileRoutes.js';
 import { bearerAuth } from './bearerAuth.js';
 import { httpErrorOf, internalError } from './httpError.js';
@@ -135,6 +136,7 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
     await api.register(agentRoutes(ledger));
     await api.register(waitRoutes(ledger, shutdown.signal));
     await api.register(fileRoutes(ledger));
+    await api.register(clientRoutes(ledger));
     await api.register(
       overviewRoutes(ledger, { ...(options.clock !== undefined && { clock: options.clock }) }),
     );
