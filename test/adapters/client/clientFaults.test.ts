@@ -1,0 +1,116 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJobLedgerClient } from '../../../src/client.js';
+import { err, ok } from '../../app/support.js';
+import { countEvents, startServer } from '../http/httpTestServer.js';
+
+/** A plain HTTP server on a free loopback port answering every request with `answer`. */
+const fakeServer = async (answer: (path: string) => { status: number; type: string; body: string }) => {
+  const server: Server = createServer((req, res) => {
+    const { status, type, body } = answer(req.url ?? '/');
+    res.writeHead(status, { 'content-type': type }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+let s: Awaited<ReturnType<typeof startServer>>;
+beforeAll(async () => {
+  s = await startServer();
+});
+afterAll(async () => {
+  await s.stop();
+});
+
+describe('the remote client on bad input and faults', () => {
+  it('learns its principal from the token, and a wrong token is Forbidden naming no secret', async () => {
+    const agent = createJobLedgerClient({ url: s.url, token: 'agent-token' });
+    expect(() => agent.principal).toThrow(/connect/);
+    expect(await ok(agent.connect())).toMatchObject({
+      kind: 'agent',
+      id: 'agent-1',
+      tenantId: 't1',
+      poolIds: ['gpu'],
+    });
+    expect(agent.principal.id).toBe('agent-1');
+    const wrong = createJobLedgerClient({ url: s.url, token: 'not-a-known-token-9f3a' });
+    const refused = await err(wrong.getJob('j-1'));
+    expect(refused._tag).toBe('Forbidden');
+    expect(refused.message).toContain('401');
+    expect(refused.message).not.toContain('not-a-known-token-9f3a');
+  });
+
+  it('says plainly when the server is not jobledger, or not there, naming the URL and never the token', async () => {
+    const html = await fakeServer(() => ({ status: 404, type: 'text/html', body: '<h1>nginx</h1>' }));
+    const other = await err(createJobLedgerClient({ url: html.url, token: 'secret-token-1' }).getJob('j-1'));
+    expect(other).toMatchObject({ _tag: 'StoreError' });
+    expect(other.message).toContain(`${html.url} does not answer as a jobledger server`);
+    await html.stop();
+    const gone = await err(
+      createJobLedgerClient({
+        url: html.url,
+        token: 'secret-token-1',
+        retry: { attempts: 2, baseMs: 1 },
+      }).getJob('j-1'),
+    );
+    expect(gone._tag).toBe('StoreError');
+    expect(gone.message).toContain(`cannot reach GET /jobs/{id} at ${html.url} (ECONNREFUSED)`);
+    expect(gone.message).not.toContain('secret-token-1');
+  });
+
+  it('refuses an answer that fails the codecs with a StoreError naming the route', async () => {
+    const odd = await fakeServer(() => ({ status: 200, type: 'application/json', body: '{"id":"j-1"}' }));
+    const answer = await err(createJobLedgerClient({ url: odd.url, token: 'secret-token-1' }).getJob('j-1'));
+    expect(answer._tag).toBe('StoreError');
+    expect(answer.message).toMatch(
+      /^the answer of GET \/jobs\/\{id\} at http:\/\/127\.0\.0\.1:\d+ does not decode: /,
+    );
+    await odd.stop();
+  });
+
+  it('retries a read whose answer was lost (503), and stops after close()', async () => {
+    let calls = 0;
+    const flaky = await fakeServer(() =>
+      ++calls < 3
+        ? { status: 503, type: 'text/plain', body: 'busy' }
+        : { status: 200, type: 'application/json', body: '{"kind":"user","id":"u-1","tenant_id":"t1"}' },
+    );
+    const client = createJobLedgerClient({ url: flaky.url, token: 'secret-token-1', retry: { baseMs: 1 } });
+    expect((await ok(client.connect())).id).toBe('u-1');
+    expect(calls).toBe(3);
+    await client.close();
+    expect((await err(client.connect())).message).toContain('closed');
+    await flaky.stop();
+  });
+
+  it('does not repeat a command whose answer was lost (no idempotency on the server yet)', async () => {
+    const before = await countEvents(s.ledger);
+    const failing = createJobLedgerClient({
+      url: s.url,
+      token: 'alice-token',
+      retry: { baseMs: 1 },
+      // The request goes through, then its answer is lost.
+      fetch: async (input, init) => {
+        await fetch(input, init);
+        throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
+      },
+    });
+    const lost = await err(failing.createJob({ function: { id: 'fn-lost' }, file: { name: 'p.json' } }));
+    expect(lost.message).toContain('ECONNRESET');
+    expect((await countEvents(s.ledger)) - before).toBe(2); // JobCreated + Pending, once
+  });
+
+  it('waits for a claimable job when the server answers at once (no long poll there)', async () => {
+    const alice = createJobLedgerClient({ url: s.url, token: 'alice-token' });
+    const agent = createJobLedgerClient({ url: s.url, token: 'agent-token' });
+    const claimed = agent.getJobForAgent({ functionIds: ['fn-wait'], waitMs: 10_000 })();
+    const job = await ok(alice.createJob({ function: { id: 'fn-wait' }, file: { name: 'p.json' } }));
+    expect(await claimed).toMatchObject({ _tag: 'Right', right: { id: job.id } });
+    const none = await ok(agent.getJobForAgent({ functionIds: ['fn-none'], waitMs: 0 }));
+    expect(none).toHaveProperty('message');
+  });
+});
