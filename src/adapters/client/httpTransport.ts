@@ -25,7 +25,7 @@ export interface RemoteRequest {
   readonly json?: unknown;
   readonly stream?: AsyncIterable<Uint8Array>;
   readonly headers?: Readonly<Record<string, string>>;
-  /** A command changes the ledger: it carries an Idempotency-Key and is retried only when that is safe. */
+  /** A command changes the ledger: it carries an Idempotency-Key, the same on every try. */
   readonly command: boolean;
   readonly idempotencyKey?: string;
   /** Added to the client's per-request timeout (long polls hold the request on purpose). */
@@ -57,8 +57,6 @@ export interface HttpTransportOptions {
   readonly closed?: AbortSignal;
 }
 
-// Network failures where the request never reached the server: safe to repeat even for a command.
-const notSent = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const retriableStatus = new Set([502, 503, 504]);
 
 const codeOf = (error: unknown): string | undefined => {
@@ -105,9 +103,9 @@ const readBody = async (response: Response): Promise<{ text: string; json: unkno
 
 /**
  * The transport under {@link createJobLedgerClient}: platform `fetch`, a bearer token that never appears in a
- * message, a timeout per request, and retries with full-jitter backoff. Reads are retried on any lost answer;
- * commands only where the request cannot have reached the server, because a retried command could apply twice
- * on a server that does not remember Idempotency-Keys.
+ * message, a timeout per request, and retries with full-jitter backoff of any request whose answer was lost (no
+ * connection, reset, timeout, 502/503/504). Commands are safe to retry: each carries one Idempotency-Key for all
+ * its tries, and the server answers a repeat with the first answer, appending nothing.
  * @internal
  */
 export const createHttpTransport = (options: HttpTransportOptions): HttpTransport => {
@@ -191,7 +189,7 @@ export const createHttpTransport = (options: HttpTransportOptions): HttpTranspor
           result: E.left(
             JobError.store(`${where(request)} gave no answer within ${timeoutMs} ms; retry later`),
           ),
-          retriable: !request.command,
+          retriable: true,
         };
       return {
         result: E.left(
@@ -199,7 +197,7 @@ export const createHttpTransport = (options: HttpTransportOptions): HttpTranspor
             `cannot reach ${where(request)}${code === undefined ? '' : ` (${code})`}: is jobledger serve running there?`,
           ),
         ),
-        retriable: !request.command || (code !== undefined && notSent.has(code)),
+        retriable: true,
       };
     }
     if (response.ok) return { result: E.right(response), retriable: false };
@@ -208,7 +206,7 @@ export const createHttpTransport = (options: HttpTransportOptions): HttpTranspor
     if (known !== undefined)
       return {
         result: E.left(known),
-        retriable: !request.command && response.status === 503,
+        retriable: response.status === 503,
       };
     const type = response.headers.get('content-type') ?? 'no content type';
     return {
@@ -221,7 +219,7 @@ export const createHttpTransport = (options: HttpTransportOptions): HttpTranspor
               }); check the url`,
         ),
       ),
-      retriable: !request.command && retriableStatus.has(response.status),
+      retriable: retriableStatus.has(response.status),
     };
   };
 

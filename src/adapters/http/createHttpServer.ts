@@ -6,6 +6,9 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { JobLedger } from '../../app/createJobLedger.js';
 import { agentRoutes } from './agentRoutes.js';
 import { clientRoutes } from './clientRoutes.js';
+import type { IdempotencyStore } from './idempotency/IdempotencyStore.js';
+import { idempotentCommands } from './idempotency/idempotentCommands.js';
+import { memoryIdempotencyStore } from './idempotency/memoryIdempotencyStore.js';
 import { fileRoutes } from './fileRoutes.js';
 import { bearerAuth } from './bearerAuth.js';
 import { httpErrorOf, internalError } from './httpError.js';
@@ -40,6 +43,11 @@ export interface HttpServerOptions {
   readonly tracerProvider?: TracerProvider;
   /** The ledger's clock, for the minutes of `GET /overview` (default: `() => new Date()`). */
   readonly clock?: () => Date;
+  /**
+   * Where answers of commands sent with an `Idempotency-Key` are remembered (default: in memory, a day). Pass
+   * `sqliteIdempotencyStore(file)` to keep them with a SQLite ledger across restarts.
+   */
+  readonly idempotency?: IdempotencyStore;
 }
 
 /** A running (or ready to run) HTTP service over a ledger. */
@@ -64,6 +72,7 @@ export interface HttpServer {
 export const createHttpServer = (options: HttpServerOptions): HttpServer => {
   const { ledger, tokens, bodyLimit = 1024 * 1024, logger = false } = options;
   const shutdown = new AbortController();
+  const idempotency = options.idempotency ?? memoryIdempotencyStore();
   const app = Fastify({
     logger: logger === false ? false : requestLogger(logger === true ? {} : logger),
     bodyLimit,
@@ -132,6 +141,7 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
   if (options.metrics !== undefined) void app.register(metricsRoutes(options.metrics));
   void app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(tokens));
+    idempotentCommands(api, idempotency, () => Date.now());
     await api.register(jobRoutes(ledger));
     await api.register(agentRoutes(ledger));
     await api.register(waitRoutes(ledger, shutdown.signal));

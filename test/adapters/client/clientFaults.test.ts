@@ -87,21 +87,28 @@ describe('the remote client on bad input and faults', () => {
     await flaky.stop();
   });
 
-  it('does not repeat a command whose answer was lost (no idempotency on the server yet)', async () => {
+  it('retries a command whose answer was lost with the same key: one event, the first answer', async () => {
     const before = await countEvents(s.ledger);
-    const failing = createJobLedgerClient({
+    const keys: string[] = [];
+    let lost = 0;
+    const client = createJobLedgerClient({
       url: s.url,
       token: 'alice-token',
       retry: { baseMs: 1 },
-      // The request goes through, then its answer is lost.
+      // The first try reaches the server and commits; then its answer is lost (connection reset).
       fetch: async (input, init) => {
-        await fetch(input, init);
+        keys.push(new Headers(init?.headers).get('idempotency-key') ?? '');
+        const response = await fetch(input, init);
+        if (lost++ > 0) return response;
+        await response.body?.cancel();
         throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
       },
     });
-    const lost = await err(failing.createJob({ function: { id: 'fn-lost' }, file: { name: 'p.json' } }));
-    expect(lost.message).toContain('ECONNRESET');
+    const job = await ok(client.createJob({ function: { id: 'fn-lost' }, file: { name: 'p.json' } }));
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
     expect((await countEvents(s.ledger)) - before).toBe(2); // JobCreated + Pending, once
+    expect((await ok(client.getJob(job.id))).id).toBe(job.id);
   });
 
   it('waits for a claimable job when the server answers at once (no long poll there)', async () => {

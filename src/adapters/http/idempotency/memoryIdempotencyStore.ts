@@ -1,0 +1,20 @@
+import { defaultIdempotencyTtlMs, type IdempotencyStore, type RememberedAnswer } from './IdempotencyStore.js';
+
+/** Answers remembered in this process only (the default of `createHttpServer`; lost on restart). */
+export const memoryIdempotencyStore = (ttlMs = defaultIdempotencyTtlMs): IdempotencyStore => {
+  const answers = new Map<string, RememberedAnswer>();
+  const id = (scope: string, key: string) => JSON.stringify([scope, key]);
+  return {
+    lookup: async (scope, key, now) => {
+      const found = answers.get(id(scope, key));
+      if (found !== undefined && now - found.at > ttlMs) answers.delete(id(scope, key));
+      return found !== undefined && now - found.at <= ttlMs ? found : undefined;
+    },
+    remember: async (scope, key, answer) => {
+      // Bounded time also bounds memory: expired answers go whenever a new one comes.
+      for (const [k, a] of answers) if (answer.at - a.at > ttlMs) answers.delete(k);
+      if (!answers.has(id(scope, key))) answers.set(id(scope, key), answer);
+    },
+    close: async () => answers.clear(),
+  };
+};
