@@ -1,5 +1,6 @@
 import { JobError } from '../../domain/errors.js';
-import { JobStatusName, jobStatusNames } from '../../domain/JobStatusName.js';
+import type { JobStatusName} from '../../domain/JobStatusName.js';
+import { jobStatusNames } from '../../domain/JobStatusName.js';
 
 const statusNames = new Set<string>(jobStatusNames);
 const asStatus = (value: unknown): JobStatusName | undefined =>
