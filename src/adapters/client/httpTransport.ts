@@ -145,10 +145,20 @@ export const createHttpTransport = (options: HttpTransportOptions): HttpTranspor
         result: E.left(JobError.store(`the client of ${base} is closed; create a new one`)),
         retriable: false,
       };
-    const timeout = AbortSignal.timeout(timeoutMs + (request.holdMs ?? 0));
-    const signal = AbortSignal.any(
-      [timeout, request.signal, options.closed].filter((s): s is AbortSignal => s !== undefined),
+    // The timeout bounds the wait for the answer's head; a download's body may take as long as it takes.
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        abort.abort();
+      },
+      timeoutMs + (request.holdMs ?? 0),
     );
+    const stop = () => abort.abort();
+    request.signal?.addEventListener('abort', stop, { once: true });
+    options.closed?.addEventListener('abort', stop, { once: true });
+    const signal = abort.signal;
     const headers: Record<string, string> = {
       authorization: `Bearer ${options.token}`,
       accept: 'application/json',
@@ -165,6 +175,7 @@ export const createHttpTransport = (options: HttpTransportOptions): HttpTranspor
     }
     let response: Response;
     try {
+      if (request.signal?.aborted === true) abort.abort();
       response = await doFetch(target(request), {
         method: request.method,
         headers,
@@ -184,7 +195,7 @@ export const createHttpTransport = (options: HttpTransportOptions): HttpTranspor
           result: E.left(JobError.store(`the client of ${base} was closed during ${request.route}`)),
           retriable: false,
         };
-      if (timeout.aborted)
+      if (timedOut)
         return {
           result: E.left(
             JobError.store(`${where(request)} gave no answer within ${timeoutMs} ms; retry later`),
@@ -199,6 +210,10 @@ export const createHttpTransport = (options: HttpTransportOptions): HttpTranspor
         ),
         retriable: true,
       };
+    } finally {
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', stop);
+      options.closed?.removeEventListener('abort', stop);
     }
     if (response.ok) return { result: E.right(response), retriable: false };
     const { text, json } = await readBody(response);

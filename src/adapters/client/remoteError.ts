@@ -1,5 +1,5 @@
 import { JobError } from '../../domain/errors.js';
-import type { JobStatusName} from '../../domain/JobStatusName.js';
+import type { JobStatusName } from '../../domain/JobStatusName.js';
 import { jobStatusNames } from '../../domain/JobStatusName.js';
 
 const statusNames = new Set<string>(jobStatusNames);

@@ -11,8 +11,12 @@ export const memoryIdempotencyStore = (ttlMs = defaultIdempotencyTtlMs): Idempot
       return found !== undefined && now - found.at <= ttlMs ? found : undefined;
     },
     remember: async (scope, key, answer) => {
-      // Bounded time also bounds memory: expired answers go whenever a new one comes.
-      for (const [k, a] of answers) if (answer.at - a.at > ttlMs) answers.delete(k);
+      // Bounded time also bounds memory: the oldest answers come first in the map, so the sweep stops at the
+      // first one still young.
+      for (const [k, a] of answers) {
+        if (answer.at - a.at <= ttlMs) break;
+        answers.delete(k);
+      }
       if (!answers.has(id(scope, key))) answers.set(id(scope, key), answer);
     },
     close: async () => answers.clear(),
