@@ -34,7 +34,8 @@ export const runClient = async (report, config) => {
     client = createJobLedgerClient({ url, token, cacheDir: path.join(dir, 'cache') });
     const session = ledger.as(alice);
     const ids = [];
-    for (let i = 0; i < 200; i++) ids.push(right(await session.createJob(smallestJob)(), 'seed createJob').id);
+    for (let i = 0; i < 200; i++)
+      ids.push(right(await session.createJob(smallestJob)(), 'seed createJob').id);
     const pick = () => ids[Math.floor(Math.random() * ids.length)];
     const headers = { authorization: `Bearer ${token}` };
     const body = JSON.stringify(smallestJob);
@@ -67,7 +68,12 @@ export const runClient = async (report, config) => {
         const rates = {};
         for (const [way, op] of Object.entries(byWay)) {
           progress(`${SECTION}: ${call} ${way}, ${callers} caller${callers > 1 ? 's' : ''}`);
-          const r = await runConcurrent({ callers, durationMs: config.durationMs, warmupMs: config.warmupMs, op });
+          const r = await runConcurrent({
+            callers,
+            durationMs: config.durationMs,
+            warmupMs: config.warmupMs,
+            op,
+          });
           if (r.errors > 0) throw new Error(`${call} ${way}: ${r.errors} failed (${r.firstError})`);
           rates[way] = r.perSecond;
           report.measure({
@@ -76,7 +82,7 @@ export const runClient = async (report, config) => {
             label: `${call} ${way === 'inProcess' ? 'in process' : way === 'fetch' ? 'raw fetch' : 'client'}, ${callers} caller${callers > 1 ? 's' : ''}`,
             value: r.perSecond,
             unit: 'ops/s',
-            detail: `${r.ops} in ${r.seconds.toFixed(1)} s; ${(1000 / r.perSecond * callers).toFixed(2)} ms per call`,
+            detail: `${r.ops} in ${r.seconds.toFixed(1)} s; ${((1000 / r.perSecond) * callers).toFixed(2)} ms per call`,
           });
         }
         report.target({
