@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { postgresIdempotencyMigration } from './idempotencyMigration.js';
 
 /** The names one store's SQL uses, all inside its schema. */
 export interface PostgresNames {
@@ -644,6 +645,7 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { version: 1, description: 'events, job projections, append and read functions', sql: v1 },
   { version: 2, description: 'append_batch: several appends in one transaction (group commit)', sql: v2 },
   { version: 3, description: 'lean job projections: job_agents instead of per-status rows', sql: v3 },
+  postgresIdempotencyMigration,
 ];
 
 /** The schema version this jobledger writes. */
