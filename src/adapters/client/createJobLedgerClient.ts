@@ -6,7 +6,12 @@ import type { Job, NoJobResponse } from '../../domain/model.js';
 import type { Principal } from '../../domain/principal.js';
 import { decodePrincipal } from './answerCodecs.js';
 import { createFileCache, defaultCacheDir, type CacheStats } from './fileCache.js';
-import { createHttpTransport, type RetryOptions } from './httpTransport.js';
+import {
+  createHttpTransport,
+  type HttpTransport,
+  type RemoteRequest,
+  type RetryOptions,
+} from './httpTransport.js';
 import { remoteAccessCalls } from './remoteAccessCalls.js';
 import { remoteFileCalls } from './remoteFileCalls.js';
 import { remoteJobCalls } from './remoteJobCalls.js';
@@ -52,6 +57,14 @@ export interface JobLedgerClient extends Omit<JobLedgerSession, 'getJobForAgent'
   getCacheStats(): TE.TaskEither<JobError, CacheStats>;
   /** Removes every cached file (other processes sharing the directory just download again). */
   cleanupCache(): TE.TaskEither<JobError, CacheCleanup>;
+  /**
+   * The same client, whose commands all carry `key` as their Idempotency-Key (instead of one new key per call):
+   * for a caller that must repeat a command safely across its own restarts.
+   *
+   * @example
+   * await client.withIdempotencyKey(`order-${orderId}`).createJob(input)(); // at most one job per order
+   */
+  withIdempotencyKey(key: string): JobLedgerClient;
   /** Ends requests in flight; later calls answer a StoreError. */
   close(): Promise<void>;
 }
@@ -86,7 +99,6 @@ export const createJobLedgerClient = (options: JobLedgerClientOptions): JobLedge
         warned = true;
       }),
   });
-  const kit = createRemoteKit(transport);
   let principal: Principal | undefined;
   const connect = (): TE.TaskEither<JobError, Principal> => async () => {
     const me = await transport.json(
@@ -106,23 +118,40 @@ export const createJobLedgerClient = (options: JobLedgerClientOptions): JobLedge
       }
     };
 
+  const build = (key: string | undefined): JobLedgerClient => {
+    const keyed = key === undefined ? transport : withKey(transport, key);
+    const kit = createRemoteKit(keyed);
+    return {
+      get principal(): Principal {
+        if (principal === undefined)
+          throw new Error(
+            `the principal of ${transport.base} is not known yet: await client.connect()() first`,
+          );
+        return principal;
+      },
+      connect,
+      ...remoteJobCalls(kit),
+      ...remoteStatusCalls(kit),
+      ...remoteAccessCalls(kit),
+      ...remoteFileCalls(kit, cache),
+      getCacheStats: () => guarded('reading the cache', cache.stats),
+      cleanupCache: () => guarded('cleaning the cache', cache.cleanup),
+      withIdempotencyKey: (next) => build(next),
+      close: async () => {
+        closing.abort();
+      },
+    };
+  };
+  return build(undefined);
+};
+
+/** A transport whose commands carry `key` as their Idempotency-Key. */
+const withKey = (transport: HttpTransport, key: string): HttpTransport => {
+  const keyed = (request: RemoteRequest): RemoteRequest =>
+    request.command ? { ...request, idempotencyKey: key } : request;
   return {
-    get principal(): Principal {
-      if (principal === undefined)
-        throw new Error(
-          `the principal of ${transport.base} is not known yet: await client.connect()() first`,
-        );
-      return principal;
-    },
-    connect,
-    ...remoteJobCalls(kit),
-    ...remoteStatusCalls(kit),
-    ...remoteAccessCalls(kit),
-    ...remoteFileCalls(kit, cache),
-    getCacheStats: () => guarded('reading the cache', cache.stats),
-    cleanupCache: () => guarded('cleaning the cache', cache.cleanup),
-    close: async () => {
-      closing.abort();
-    },
+    base: transport.base,
+    send: (request) => transport.send(keyed(request)),
+    json: (request, decode) => transport.json(keyed(request), decode),
   };
 };

@@ -111,6 +111,18 @@ describe('the remote client on bad input and faults', () => {
     expect((await ok(client.getJob(job.id))).id).toBe(job.id);
   });
 
+  it('lets the caller name the Idempotency-Key: the same key, the same job, once', async () => {
+    const client = createJobLedgerClient({ url: s.url, token: 'alice-token' });
+    const order = client.withIdempotencyKey('order-42');
+    const first = await ok(order.createJob({ function: { id: 'fn-order' }, file: { name: 'p.json' } }));
+    const events = await countEvents(s.ledger);
+    const again = await ok(order.createJob({ function: { id: 'fn-order' }, file: { name: 'p.json' } }));
+    expect(again.id).toBe(first.id);
+    expect(await countEvents(s.ledger)).toBe(events);
+    const other = await ok(client.createJob({ function: { id: 'fn-order' }, file: { name: 'p.json' } }));
+    expect(other.id).not.toBe(first.id);
+  });
+
   it('waits for a claimable job when the server answers at once (no long poll there)', async () => {
     const alice = createJobLedgerClient({ url: s.url, token: 'alice-token' });
     const agent = createJobLedgerClient({ url: s.url, token: 'agent-token' });

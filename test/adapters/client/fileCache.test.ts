@@ -43,6 +43,19 @@ describe('the remote client’s file cache', () => {
     expect(await ok(client.getCacheStats())).toMatchObject({ entries: 0, bytes: 0 });
   });
 
+  it('stays whole when several clients fill it at once', async () => {
+    const cacheDir = join(dir, 'cache-shared');
+    const content = 'shared '.repeat(50_000);
+    const { id } = await jobWith(content, cacheDir);
+    const clients = Array.from({ length: 4 }, () =>
+      createJobLedgerClient({ url: s.url, token: 'alice-token', cacheDir }),
+    );
+    const texts = await Promise.all(clients.flatMap((c) => [ok(c.readText(id)), ok(c.readText(id))]));
+    expect(texts.every((t) => t === content)).toBe(true);
+    // One entry, named by its content, and no temp file left behind.
+    expect(readdirSync(join(cacheDir, 'files'))).toEqual([sha256(content)]);
+  });
+
   it('stays within its bound, dropping the least recently used file', async () => {
     const cacheDir = join(dir, 'cache-b');
     const a = await jobWith('a'.repeat(600), cacheDir, { cacheMaxBytes: 1000 });
