@@ -43,7 +43,7 @@ export const runClient = async (report, config) => {
       getJob: {
         client: async () => (await client.getJob(pick())())._tag === 'Right',
         fetch: async () => {
-          const res = await fetch(`${url}/jobs/${pick()}`, { headers });
+          const res = await globalThis.fetch(`${url}/jobs/${pick()}`, { headers });
           await res.json();
           return res.status === 200;
         },
@@ -52,7 +52,7 @@ export const runClient = async (report, config) => {
       createJob: {
         client: async () => (await client.createJob(smallestJob)())._tag === 'Right',
         fetch: async () => {
-          const res = await fetch(`${url}/jobs`, {
+          const res = await globalThis.fetch(`${url}/jobs`, {
             method: 'POST',
             headers: { ...headers, 'content-type': 'application/json' },
             body,
