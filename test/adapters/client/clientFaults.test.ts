@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobLedgerClient } from '../../../src/client.js';
 import { err, ok } from '../../app/support.js';
-import { countEvents, startServer } from '../http/httpTestServer.js';
+import { countEvents, principals, startServer } from '../http/httpTestServer.js';
+import { createHttpServer } from '../../../src/adapters/http/createHttpServer.js';
+import type { TokenPrincipal } from '../../../src/adapters/http/tokens.js';
+import { openStore } from '../../../src/adapters/openStore.js';
+import { createJobLedger } from '../../../src/app/createJobLedger.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A plain HTTP server on a free loopback port answering every request with `answer`. */
 const fakeServer = async (answer: (path: string) => { status: number; type: string; body: string }) => {
@@ -18,12 +25,29 @@ const fakeServer = async (answer: (path: string) => { status: number; type: stri
   };
 };
 
+/** A serve over `storeUrl` on `port` (0: any free one). */
+const serveOn = async (storeUrl: string, port: number) => {
+  const ledger = createJobLedger({ store: openStore(storeUrl) });
+  const tokens = new Map(Object.entries(principals) as [string, TokenPrincipal][]);
+  const server = createHttpServer({ ledger, tokens });
+  const url = await server.listen({ port, host: '127.0.0.1' });
+  return {
+    url,
+    stop: async () => {
+      await server.close();
+      await ledger.close()();
+    },
+  };
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'jobledger-client-faults-'));
 let s: Awaited<ReturnType<typeof startServer>>;
 beforeAll(async () => {
   s = await startServer();
 });
 afterAll(async () => {
   await s.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the remote client on bad input and faults', () => {
@@ -121,6 +145,48 @@ describe('the remote client on bad input and faults', () => {
     expect(await countEvents(s.ledger)).toBe(events);
     const other = await ok(client.createJob({ function: { id: 'fn-order' }, file: { name: 'p.json' } }));
     expect(other.id).not.toBe(first.id);
+  });
+
+  it('keeps long-polling across the server’s per-request limit until the caller’s timeout', async () => {
+    const asked: string[] = [];
+    const poll = await fakeServer((path) => {
+      asked.push(path);
+      return asked.length < 3
+        ? {
+            status: 408,
+            type: 'application/json',
+            body: '{"error":"Timeout","message":"not yet","after_ms":1}',
+          }
+        : { status: 200, type: 'application/json', body: '{"status":"Failed"}' };
+    });
+    const client = createJobLedgerClient({ url: poll.url, token: 'secret-token-1' });
+    expect(await ok(client.pollJob('j-1', { timeoutMs: 20_000 }))).toBe('Failed');
+    expect(asked).toHaveLength(3);
+    expect(asked[0]).toMatch(/^\/jobs\/j-1\/poll\?timeout_s=(19|20)\.\d{3}$/);
+    await poll.stop();
+  });
+
+  it('resumes reads and commands once a restarted serve is back on its port', async () => {
+    const file = join(dir, 'restart.db');
+    const first = await serveOn(`sqlite:${file}`, 0);
+    const client = createJobLedgerClient({
+      url: first.url,
+      token: 'alice-token',
+      retry: { attempts: 30, baseMs: 50, maxMs: 200 },
+    });
+    const job = await ok(client.createJob({ function: { id: 'fn-restart' }, file: { name: 'p.json' } }));
+    await first.stop();
+    const port = Number(new URL(first.url).port);
+    // The server comes back while the client is already retrying.
+    const read = client.getJob(job.id)();
+    const cancel = client.cancelJob(job.id)();
+    const second = await serveOn(`sqlite:${file}`, port);
+    try {
+      expect(await read).toMatchObject({ _tag: 'Right', right: { id: job.id } });
+      expect(await cancel).toMatchObject({ _tag: 'Right', right: { id: job.id } });
+    } finally {
+      await second.stop();
+    }
   });
 
   it('waits for a claimable job when the server answers at once (no long poll there)', async () => {
