@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import * as E from 'fp-ts/lib/Either.js';
 import { contentChunks, writeVerified } from '../../app/jobFiles.js';
@@ -104,17 +103,47 @@ export const remoteFileCalls = (kit: RemoteKit, cache: FileCache): Pick<JobLedge
     }
   };
 
+  /**
+   * The verified copy, opened. Opened at once, so another process's `cleanupCache()` may unlink it meanwhile; one
+   * that got there between the check and the open costs a second download.
+   */
+  const openCopy = async (
+    id: unknown,
+    input: unknown,
+  ): Result<{ handle: FileHandle; revision: number; release: () => Promise<void> }> => {
+    for (let attempt = 0; ; attempt++) {
+      const got = await download(id, input);
+      if (E.isLeft(got)) return got;
+      const { copy, revision } = got.right;
+      try {
+        const handle = await open(copy.path, 'r');
+        return E.right({
+          handle,
+          revision,
+          release: async () => {
+            await handle.close().catch(() => undefined);
+            await copy.release();
+          },
+        });
+      } catch (cause) {
+        await copy.release();
+        if (attempt === 0 && copy.cached && (cause as { code?: unknown }).code === 'ENOENT') continue;
+        return E.left(
+          JobError.store(`opening the downloaded file ${copy.path} failed: ${String(cause)}`, cause),
+        );
+      }
+    }
+  };
+
   const bytesOf = async (id: unknown, input: unknown): Result<Buffer> => {
-    const got = await download(id, input);
-    if (E.isLeft(got)) return got;
+    const opened = await openCopy(id, input);
+    if (E.isLeft(opened)) return opened;
     try {
-      return E.right(await readFile(got.right.copy.path));
+      return E.right(await opened.right.handle.readFile());
     } catch (cause) {
-      return E.left(
-        JobError.store(`reading the downloaded file ${got.right.copy.path} failed: ${String(cause)}`, cause),
-      );
+      return E.left(JobError.store(`reading the downloaded file failed: ${String(cause)}`, cause));
     } finally {
-      await got.right.copy.release();
+      await opened.right.release();
     }
   };
 
@@ -176,30 +205,31 @@ export const remoteFileCalls = (kit: RemoteKit, cache: FileCache): Pick<JobLedge
         return E.left(
           JobError.validation([{ path: 'path', message: 'expected a file path of 1 to 4096 characters' }]),
         );
-      const got = await download(id, input);
-      if (E.isLeft(got)) return got;
+      const opened = await openCopy(id, input);
+      if (E.isLeft(opened)) return opened;
       try {
-        const written = await writeVerified(createReadStream(got.right.copy.path), target);
-        return E.map((w: { path: string; bytes: number }) => ({ ...w, revision: got.right.revision }))(
+        const written = await writeVerified(opened.right.handle.createReadStream(), target);
+        return E.map((w: { path: string; bytes: number }) => ({ ...w, revision: opened.right.revision }))(
           written,
         );
       } finally {
-        await got.right.copy.release();
+        await opened.right.release();
       }
     },
     openFile: (id, input) => async (): Result<FileStream> => {
       const revisions = await fileRevisions(id)();
       if (E.isLeft(revisions)) return revisions;
-      const got = await download(id, input);
-      if (E.isLeft(got)) return got;
-      const entry = revisions.right.find((r) => r.revision === got.right.revision);
+      const opened = await openCopy(id, input);
+      if (E.isLeft(opened)) return opened;
+      const { handle, revision, release } = opened.right;
+      const entry = revisions.right.find((r) => r.revision === revision);
       if (entry === undefined) {
-        await got.right.copy.release();
-        return E.left(JobError.notFound('file revision', `${String(id)}#${got.right.revision}`));
+        await release();
+        return E.left(JobError.notFound('file revision', `${String(id)}#${revision}`));
       }
-      const stream = createReadStream(got.right.copy.path);
-      stream.once('close', () => void got.right.copy.release());
-      return E.right({ revision: got.right.revision, file: entry.file, stream });
+      const stream = handle.createReadStream();
+      stream.once('close', () => void release());
+      return E.right({ revision, file: entry.file, stream });
     },
   };
 };
