@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { JobError, type ValidationError } from '../../domain/errors.js';
 import { jobErrorOfAnswer } from './remoteError.js';
+import { streamUpload } from './streamUpload.js';
 
 /** How the client retries a request whose answer was lost (see {@link createJobLedgerClient}). */
 export interface RetryOptions {
@@ -176,13 +177,21 @@ export const createHttpTransport = (options: HttpTransportOptions): HttpTranspor
     let response: Response;
     try {
       if (request.signal?.aborted === true) abort.abort();
-      response = await doFetch(target(request), {
-        method: request.method,
-        headers,
-        signal,
-        ...(body !== undefined && { body }),
-        ...(request.stream !== undefined && { duplex: 'half' }),
-      } as RequestInit);
+      response =
+        request.stream !== undefined && options.fetch === undefined
+          ? await streamUpload(target(request), {
+              method: request.method,
+              headers,
+              body: request.stream,
+              signal,
+            })
+          : await doFetch(target(request), {
+              method: request.method,
+              headers,
+              signal,
+              ...(body !== undefined && { body }),
+              ...(request.stream !== undefined && { duplex: 'half' }),
+            } as RequestInit);
     } catch (cause) {
       if (request.signal?.aborted === true)
         return {
