@@ -75,6 +75,21 @@ describe('Idempotency-Key on commands', () => {
     }
   });
 
+  it('runs repeats that arrive together once: they wait for the first answer', async () => {
+    const s = await startServer();
+    try {
+      const before = await countEvents(s.ledger);
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => post(s.url, 'alice-token', 'together')),
+      );
+      expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+      expect(answers.filter((a) => a.replayed === 'true')).toHaveLength(4);
+      expect((await countEvents(s.ledger)) - before).toBe(2);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('keeps the answers in the SQLite file across a serve restart', async () => {
     const file = join(dir, 'ledger.db');
     const a = await sqliteServe(file);

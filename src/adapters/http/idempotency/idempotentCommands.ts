@@ -14,6 +14,7 @@ interface Pending {
   scope: string;
   key: string;
   request: string;
+  done: () => void;
 }
 const pending = new WeakMap<FastifyRequest, Pending>();
 
@@ -24,6 +25,9 @@ const pending = new WeakMap<FastifyRequest, Pending>();
  * reused for another request answers 422. Register inside the authenticated scope, before the routes.
  */
 export const idempotentCommands = (app: FastifyInstance, store: IdempotencyStore, clock: () => number) => {
+  // A repeat that arrives while the first is still running (its client timed out and retried) waits for the
+  // first's answer instead of running beside it. Within this server; across servers the store decides.
+  const running = new Map<string, Promise<void>>();
   app.addHook('preHandler', async (req, reply) => {
     const header = req.headers['idempotency-key'];
     if (!commandMethods.has(req.method) || typeof header !== 'string') return;
@@ -35,9 +39,21 @@ export const idempotentCommands = (app: FastifyInstance, store: IdempotencyStore
       });
     const scope = scopeOf(principalOf(req));
     const request = `${req.method} ${req.url}`;
+    const id = JSON.stringify([scope, header]);
+    for (let first = running.get(id); first !== undefined; first = running.get(id)) await first;
     const seen = await store.lookup(scope, header, clock());
     if (seen === undefined) {
-      pending.set(req, { scope, key: header, request });
+      let done = () => {};
+      running.set(
+        id,
+        new Promise<void>((resolve) => {
+          done = () => {
+            running.delete(id);
+            resolve();
+          };
+        }),
+      );
+      pending.set(req, { scope, key: header, request, done });
       return;
     }
     if (seen.request !== request)
@@ -55,15 +71,29 @@ export const idempotentCommands = (app: FastifyInstance, store: IdempotencyStore
 
   app.addHook('onSend', async (req, reply, payload) => {
     const first = pending.get(req);
-    if (first === undefined || reply.statusCode >= 500 || typeof payload !== 'string') return payload;
+    if (first === undefined) return payload;
     pending.delete(req);
-    await store.remember(first.scope, first.key, {
-      request: first.request,
-      statusCode: reply.statusCode,
-      contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
-      body: payload,
-      at: clock(),
-    });
+    try {
+      if (reply.statusCode < 500 && typeof payload === 'string')
+        await store.remember(first.scope, first.key, {
+          request: first.request,
+          statusCode: reply.statusCode,
+          contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+          body: payload,
+          at: clock(),
+        });
+    } finally {
+      first.done();
+    }
     return payload;
   });
+  // A request that ends without an answer sent (the connection dropped) lets its waiting repeats go on.
+  const release = async (req: FastifyRequest) => {
+    const first = pending.get(req);
+    if (first === undefined) return;
+    pending.delete(req);
+    first.done();
+  };
+  app.addHook('onResponse', release);
+  app.addHook('onRequestAbort', release);
 };
