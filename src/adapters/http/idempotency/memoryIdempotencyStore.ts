@@ -1,6 +1,11 @@
 import { defaultIdempotencyTtlMs, type IdempotencyStore, type RememberedAnswer } from './IdempotencyStore.js';
 
-/** Answers remembered in this process only (the default of `createHttpServer`; lost on restart). */
+/**
+ * Answers remembered in this process only (the default of `createHttpServer`; lost on restart).
+ *
+ * @example
+ * createHttpServer({ ledger, tokens, idempotency: memoryIdempotencyStore(60 * 60 * 1000) }); // an hour
+ */
 export const memoryIdempotencyStore = (ttlMs = defaultIdempotencyTtlMs): IdempotencyStore => {
   const answers = new Map<string, RememberedAnswer>();
   const id = (scope: string, key: string) => JSON.stringify([scope, key]);

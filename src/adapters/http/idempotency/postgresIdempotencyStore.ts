@@ -15,6 +15,10 @@ interface Row {
  * Answers remembered in the ledger's Postgres schema (table `idempotency_answers`, created by its migration step),
  * shared by every `serve` instance on that schema and kept across restarts. One host only: a URL naming several
  * hosts uses the first.
+ *
+ * @example
+ * const idempotency = postgresIdempotencyStore('postgres://app@db:5432/prod?schema=jobledger');
+ * const server = createHttpServer({ ledger, tokens, idempotency }); // every instance on the schema shares it
  */
 export const postgresIdempotencyStore = (url: string, ttlMs = defaultIdempotencyTtlMs): IdempotencyStore => {
   const options = parsePostgresUrl(url);

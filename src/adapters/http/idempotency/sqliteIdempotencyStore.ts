@@ -12,6 +12,10 @@ interface Row {
 /**
  * Answers remembered in the ledger's SQLite file (table `idempotency_answers`, created by its migration step), so
  * a `serve` restart keeps them. Uses its own connection; expired answers are deleted as new ones come.
+ *
+ * @example
+ * const idempotency = sqliteIdempotencyStore('./jobledger.db');
+ * const server = createHttpServer({ ledger, tokens, idempotency }); // close idempotency after the server
  */
 export const sqliteIdempotencyStore = (file: string, ttlMs = defaultIdempotencyTtlMs): IdempotencyStore => {
   const db = openSqliteDatabase(file, { synchronous: 'full', busyTimeoutMs: 5000, what: `sqlite:${file}` });
