@@ -232,6 +232,18 @@ export const createHttpTransport = (options: HttpTransportOptions): HttpTranspor
         result: E.left(known),
         retriable: response.status === 503,
       };
+    if (response.status === 431)
+      return {
+        result: E.left(
+          JobError.validation([
+            {
+              path: 'input',
+              message: `too large to send in the request's headers (${request.route} answered 431); send less`,
+            },
+          ]),
+        ),
+        retriable: false,
+      };
     const type = response.headers.get('content-type') ?? 'no content type';
     return {
       result: E.left(

@@ -135,6 +135,16 @@ describe('the remote client on bad input and faults', () => {
     expect((await ok(client.getJob(job.id))).id).toBe(job.id);
   });
 
+  it('refuses a createJob input too large for the header of a streamed create as a ValidationError', async () => {
+    const client = createJobLedgerClient({ url: s.url, token: 'alice-token' });
+    const big = {
+      function: { id: 'fn-big' },
+      file: { name: 'p.json', description: 'x'.repeat(20_000), content: '{}' },
+    };
+    const refused = await err(client.createJob(big));
+    expect(refused).toMatchObject({ _tag: 'ValidationError', issues: [{ path: 'input' }] });
+  });
+
   it('lets the caller name the Idempotency-Key: the same key, the same job, once', async () => {
     const client = createJobLedgerClient({ url: s.url, token: 'alice-token' });
     const order = client.withIdempotencyKey('order-42');
