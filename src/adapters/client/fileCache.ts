@@ -174,11 +174,15 @@ export const createFileCache = (options: {
 
   /**
    * Streams `body` to disk while hashing it; the copy is handed out only if it hashes to `sha256`. Into the
-   * cache when it can be written, else into a temp file the caller releases.
+   * cache when it can be written (and `bypass` is not set), else into a temp file the caller releases.
    */
-  const put = async (body: AsyncIterable<Uint8Array>, sha256: string): Promise<LocalCopy> => {
+  const put = async (
+    body: AsyncIterable<Uint8Array>,
+    sha256: string,
+    options: { bypass?: boolean } = {},
+  ): Promise<LocalCopy> => {
     misses++;
-    const inCache = sha256Pattern.test(sha256) && (await usable());
+    const inCache = options.bypass !== true && sha256Pattern.test(sha256) && (await usable());
     const temp = join(inCache ? dir : tmpdir(), `.tmp-${randomUUID()}`);
     const { transform, result } = hashing();
     try {

@@ -49,7 +49,11 @@ export const remoteFileCalls = (kit: RemoteKit, cache: FileCache): Pick<JobLedge
   const { jobPath, transport } = kit;
 
   /** A verified local copy of the revision's bytes: from the cache, or downloaded into it. */
-  const download = async (id: unknown, input: unknown): Result<{ copy: LocalCopy; revision: number }> => {
+  const download = async (
+    id: unknown,
+    input: unknown,
+    bypass = false,
+  ): Result<{ copy: LocalCopy; revision: number }> => {
     const path = jobPath(id);
     if (E.isLeft(path)) return path;
     const query = revisionQuery(input);
@@ -76,14 +80,14 @@ export const remoteFileCalls = (kit: RemoteKit, cache: FileCache): Pick<JobLedge
           ),
         );
       }
-      const cached = await cache.lookup(sha256);
+      const cached = bypass ? undefined : await cache.lookup(sha256);
       if (cached !== undefined) {
         await response.body.cancel();
         return E.right({ copy: cached, revision });
       }
       try {
         const body = Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]);
-        return E.right({ copy: await cache.put(body, sha256), revision });
+        return E.right({ copy: await cache.put(body, sha256, { bypass: bypass || attempt > 0 }), revision });
       } catch (cause) {
         if (cause instanceof CacheUnusable && attempt === 0) continue;
         if (cause instanceof ContentMismatch)
@@ -112,7 +116,8 @@ export const remoteFileCalls = (kit: RemoteKit, cache: FileCache): Pick<JobLedge
     input: unknown,
   ): Result<{ handle: FileHandle; revision: number; release: () => Promise<void> }> => {
     for (let attempt = 0; ; attempt++) {
-      const got = await download(id, input);
+      // The second time around a private temp copy, which no other process's cleanup can take away.
+      const got = await download(id, input, attempt > 0);
       if (E.isLeft(got)) return got;
       const { copy, revision } = got.right;
       try {
