@@ -8,6 +8,7 @@ export default defineConfig({
     // Examples import the package by name, as users do; tests run them against the sources.
     alias: [
       { find: /^jobledger\/testing$/, replacement: src('testing.ts') },
+      { find: /^jobledger\/client$/, replacement: src('client.ts') },
       { find: /^jobledger$/, replacement: src('index.ts') },
     ],
   },

@@ -7,6 +7,7 @@ import { cleanup, envInt, now } from './lib/measure.mjs';
 import { staleDistWarning } from './lib/ours.mjs';
 import { createReport, printReport, writeReport } from './lib/report.mjs';
 import { runAppends } from './sections/appends.mjs';
+import { runClient } from './sections/client.mjs';
 import { runHttp } from './sections/http.mjs';
 import { runListing } from './sections/listing.mjs';
 import { runPostgres } from './sections/postgres.mjs';
@@ -51,6 +52,7 @@ const sections = {
   worker: runWorker,
   watchers: runWatchers,
   proofs: runProofs,
+  client: runClient,
 };
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')

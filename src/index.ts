@@ -175,6 +175,10 @@ export {
   type HttpServerOptions,
 } from './adapters/http/createHttpServer.js';
 export { parseTokens, readTokensFile, type TokenPrincipal, type TokenTable } from './adapters/http/tokens.js';
+export type { IdempotencyStore, RememberedAnswer } from './adapters/http/idempotency/IdempotencyStore.js';
+export { memoryIdempotencyStore } from './adapters/http/idempotency/memoryIdempotencyStore.js';
+export { sqliteIdempotencyStore } from './adapters/http/idempotency/sqliteIdempotencyStore.js';
+export { postgresIdempotencyStore } from './adapters/http/idempotency/postgresIdempotencyStore.js';
 export type { MetricsEndpoint } from './adapters/http/metricsRoutes.js';
 export type { RequestLogOptions } from './adapters/http/requestLog.js';
 export { openPrometheusMetrics, type PrometheusMetrics } from './adapters/telemetry/prometheusMetrics.js';

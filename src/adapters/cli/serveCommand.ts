@@ -3,6 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { createJobLedger } from '../../app/createJobLedger.js';
 import { createHttpServer } from '../http/createHttpServer.js';
 import { readTokensFile, type TokenTable } from '../http/tokens.js';
+import { idempotencyStoreOf } from '../http/idempotency/idempotencyStoreOf.js';
 import { cliFailure } from './cliFailure.js';
 import { clockOf } from './CliIo.js';
 import { defineCommand } from './defineCommand.js';
@@ -110,9 +111,11 @@ export const serveCommand = defineCommand({
           io.stdout.write(`demo: 30 jobs of tenant t-demo added to ${url}\n`);
         }
       }
+      const idempotency = idempotencyStoreOf(url);
       const server = createHttpServer({
         ledger,
         tokens,
+        ...(idempotency !== undefined && { idempotency }),
         logger: { level: logLevel.right, stream: io.stderr },
         clock: clock.now,
         ...(metrics !== undefined && { metrics: metrics.endpoint }),
@@ -145,6 +148,7 @@ export const serveCommand = defineCommand({
       });
       io.stdout.write(`${signal}: finishing in-flight requests, then closing ${url}\n`);
       await server.close();
+      await idempotency?.close();
       await metrics?.close();
       return 0;
     });

@@ -6,6 +6,10 @@ import type { TracerProvider } from '@opentelemetry/api';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { JobLedger } from '../../app/createJobLedger.js';
 import { agentRoutes } from './agentRoutes.js';
+import { clientRoutes } from './clientRoutes.js';
+import type { IdempotencyStore } from './idempotency/IdempotencyStore.js';
+import { idempotentCommands } from './idempotency/idempotentCommands.js';
+import { memoryIdempotencyStore } from './idempotency/memoryIdempotencyStore.js';
 import { fileRoutes } from './fileRoutes.js';
 import { bearerAuth } from './bearerAuth.js';
 import { httpErrorOf, internalError } from './httpError.js';
@@ -47,6 +51,11 @@ export interface HttpServerOptions {
    * Past it the client is disconnected, and resumes with `Last-Event-ID`; memory never grows without bound.
    */
   readonly eventStreamBufferBytes?: number;
+  /**
+   * Where answers of commands sent with an `Idempotency-Key` are remembered (default: in memory, a day). Pass
+   * `sqliteIdempotencyStore(file)` to keep them with a SQLite ledger across restarts.
+   */
+  readonly idempotency?: IdempotencyStore;
 }
 
 /** A running (or ready to run) HTTP service over a ledger. */
@@ -76,6 +85,7 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
   const maxBufferedBytes = options.eventStreamBufferBytes ?? defaultEventStreamLimits.maxBufferedBytes;
   if (!Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes < 1)
     throw new Error(`eventStreamBufferBytes must be a positive integer, got ${maxBufferedBytes}`);
+  const idempotency = options.idempotency ?? memoryIdempotencyStore();
   const app = Fastify({
     logger: logger === false ? false : requestLogger(logger === true ? {} : logger),
     bodyLimit,
@@ -144,8 +154,10 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
   if (options.metrics !== undefined) void app.register(metricsRoutes(options.metrics));
   void app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(tokens));
+    idempotentCommands(api, idempotency, () => Date.now());
     await api.register(jobRoutes(ledger));
     await api.register(agentRoutes(ledger, shutdown.signal));
+    await api.register(clientRoutes(ledger));
     await api.register(
       waitRoutes(ledger, shutdown.signal, { ...defaultEventStreamLimits, maxBufferedBytes }),
     );

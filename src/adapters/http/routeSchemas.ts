@@ -323,6 +323,39 @@ export const routeSchemas: Readonly<Record<string, RouteSchema>> = {
     params: idParams,
     response: answers({ type: 'array', items: { $ref: '#/components/schemas/StoredFileRevision' } }),
   },
+  'GET /me': {
+    summary: 'the principal the bearer token stands for (the remote client learns it here)',
+    tags: ['agents'],
+    response: answers(
+      object(
+        {
+          kind: { type: 'string', enum: ['user', 'agent'] },
+          id: string,
+          tenant_id: string,
+          email: string,
+          roles: { type: 'array', items: string },
+          pool_ids: { type: 'array', items: string },
+        },
+        ['kind', 'id', 'tenant_id'],
+      ),
+    ),
+  },
+  'GET /jobs/:id/as-of': {
+    summary: 'the job as it was at ?at= (time travel); 404 if it did not exist yet',
+    tags: ['history'],
+    params: idParams,
+    querystring: object({ at: { type: 'string', format: 'date-time' } }),
+    response: answers(wire(JobCodec)),
+  },
+  'POST /jobs/with-file': {
+    summary:
+      'create a job with its file content as the body (streamed); the input as URI-encoded JSON in x-job-input',
+    tags: ['jobs'],
+    description: 'Header x-job-input: encodeURIComponent(JSON of the POST /jobs body, without file content).',
+    consumes: ['application/octet-stream', '*/*'],
+    body: { type: 'string', format: 'binary' },
+    response: answers(wire(JobCodec), 201),
+  },
   'GET /overview': {
     summary: 'jobs per status and the job flow of the last 15 minutes (the audit page’s list pictures)',
     tags: ['jobs'],

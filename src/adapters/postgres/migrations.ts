@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { postgresIdempotencyMigration } from './idempotencyMigration.js';
 
 /** The names one store's SQL uses, all inside its schema. */
 export interface PostgresNames {
@@ -660,6 +661,7 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { version: 2, description: 'append_batch: several appends in one transaction (group commit)', sql: v2 },
   { version: 3, description: 'lean job projections: job_agents instead of per-status rows', sql: v3 },
   { version: 4, description: 'the leaves of the Merkle tree over the log (audit proofs)', sql: v4 },
+  postgresIdempotencyMigration,
 ];
 
 /** The schema version this jobledger writes. */

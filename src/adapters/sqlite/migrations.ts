@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { idempotencyMigration } from './idempotencyMigration.js';
 
 /** One step of the SQLite schema. Steps run in order, each at most once per database file. */
 export interface Migration {
@@ -193,6 +194,7 @@ ${countNewIn}
       );
     `,
   },
+  idempotencyMigration,
 ];
 
 /** The schema version this jobledger writes. */

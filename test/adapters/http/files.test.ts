@@ -178,7 +178,7 @@ describe('the OpenAPI document', () => {
     ).flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
     );
-    expect(operations.length).toBe(30);
+    expect(operations.length).toBe(33);
     for (const { route, op } of operations) {
       expect(op.summary, route).toEqual(expect.any(String));
       const responses = op.responses as Record<string, unknown>;
