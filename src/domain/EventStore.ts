@@ -1,6 +1,7 @@
 import type * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { StoreError } from './errors.js';
+import type { JobState } from './jobState.js';
 import type { NewEvent, StoredEvent } from './storedEvent.js';
 
 /**
@@ -56,7 +57,27 @@ export interface AppendResult {
  */
 export type TransactionalDecider<Err> = (
   stream: readonly StoredEvent[],
+  snapshot?: StreamSnapshot,
 ) => E.Either<Err, readonly NewEvent[]>;
+
+/**
+ * A job's state at a version, as the store's read model holds it in the same transaction as the events. When a
+ * decider gets one, `stream` holds only the events after `version`: the decision costs the same however long the
+ * job's history is (commands in constant time).
+ */
+export interface StreamSnapshot {
+  readonly version: number;
+  readonly state: JobState;
+}
+
+/** Options of {@link EventStore.execute}. */
+export interface ExecuteOptions {
+  /**
+   * Ask for the read model's state of the job (a {@link StreamSnapshot}) plus the events after it instead of the
+   * whole stream. Stores without one (or without a complete one for this stream) give the whole stream.
+   */
+  readonly fromSnapshot?: boolean;
+}
 
 /**
  * The event-store port (DESIGN section 6). Every adapter passes the contract suite in `jobledger/testing`.
@@ -89,5 +110,6 @@ export interface EventStore {
   execute?<Err>(
     streamId: string,
     decider: TransactionalDecider<Err>,
+    options?: ExecuteOptions,
   ): TE.TaskEither<Err | StoreError, AppendResult>;
 }

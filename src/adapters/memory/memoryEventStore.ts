@@ -5,6 +5,7 @@ import {
   wrongExpectedVersion,
   type AppendResult,
   type EventStore,
+  type ExecuteOptions,
   type TransactionalDecider,
 } from '../../domain/EventStore.js';
 import type { StoredEvent } from '../../domain/storedEvent.js';
@@ -94,10 +95,14 @@ export const memoryEventStore = (): ProjectedEventStore & WithDefaultBlobStore =
         return commit(streamId, events);
       },
     execute:
-      <Err>(streamId: string, decider: TransactionalDecider<Err>) =>
+      <Err>(streamId: string, decider: TransactionalDecider<Err>, options: ExecuteOptions = {}) =>
       async (): Promise<E.Either<Err | StoreError, AppendResult>> => {
         if (closed) return E.left(closedError());
-        const decided = decider(streams.get(streamId) ?? []);
+        const stream = streams.get(streamId) ?? [];
+        // The read model is applied in the same synchronous step as each append: its state is exact here.
+        const snapshot = options.fromSnapshot === true ? readModel.snapshotOf(streamId) : undefined;
+        const decided =
+          snapshot === undefined ? decider(stream) : decider(stream.slice(snapshot.version + 1), snapshot);
         if (E.isLeft(decided)) return decided;
         if (decided.right.length === 0) {
           return E.right({ nextVersion: versionOf(streamId) + 1, position: String(all.length), events: [] });

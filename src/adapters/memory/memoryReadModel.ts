@@ -1,4 +1,5 @@
-import type { JobState } from '../../domain/jobState.js';
+import type { StreamSnapshot } from '../../domain/EventStore.js';
+import { isCompleteSnapshot, type JobState } from '../../domain/jobState.js';
 import type { StoredEvent } from '../../domain/storedEvent.js';
 import { relationOf } from '../../domain/policy.js';
 import { deepFreeze } from './deepFreeze.js';
@@ -23,7 +24,11 @@ interface Entry {
  * The read model in memory: one entry per job with its full state and its list row. Positions are compared as
  * integers (the memory store's positions are decimal counters).
  */
-export const memoryReadModel = (): ReadModelStore & { applySync(events: readonly StoredEvent[]): void } => {
+export const memoryReadModel = (): ReadModelStore & {
+  applySync(events: readonly StoredEvent[]): void;
+  /** The projected state of a job stream when it is complete enough to decide on (see isCompleteSnapshot). */
+  snapshotOf(streamId: string): StreamSnapshot | undefined;
+} => {
   let jobs = new Map<string, Entry>();
   let checkpoint: number | null = null;
 
@@ -43,6 +48,10 @@ export const memoryReadModel = (): ReadModelStore & { applySync(events: readonly
 
   return {
     applySync,
+    snapshotOf(streamId) {
+      const state = streamId.startsWith('job-') ? jobs.get(streamId.slice(4))?.state : undefined;
+      return state !== undefined && isCompleteSnapshot(state) ? { version: state.version, state } : undefined;
+    },
     async apply(events) {
       applySync(events);
     },
