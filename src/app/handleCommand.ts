@@ -2,10 +2,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { JobEvent } from '../domain/codecs/events.js';
 import { currentSchemaVersion } from '../domain/codecs/events.js';
-import { decide, type JobCommand } from '../domain/decide.js';
+import { decide, decideLeaseRenewal, type JobCommand } from '../domain/decide.js';
 import { JobError } from '../domain/errors.js';
-import type { AppendResult, StreamSnapshot } from '../domain/EventStore.js';
-import { initialJobState, isCompleteSnapshot, type JobState } from '../domain/jobState.js';
+import type { AppendResult, LeaseRenewal, LeaseStore, StreamSnapshot } from '../domain/EventStore.js';
+import { initialJobState, isCompleteSnapshot, withLeaseInForce, type JobState } from '../domain/jobState.js';
 import { actorOf, type Principal } from '../domain/principal.js';
 import { foldJobStream } from '../domain/replay.js';
 import { jobStreamId, type NewEvent, type StoredEvent } from '../domain/storedEvent.js';
@@ -53,8 +53,10 @@ export const loadJobState = async (
 ): Promise<E.Either<JobError, JobState>> => {
   const streamId = jobStreamId(jobId);
   let snapshot: JobState | undefined;
+  let lease: LeaseRenewal | undefined;
   const stream: StoredEvent[] = [];
   try {
+    lease = await ctx.store.leases?.get(streamId);
     if (trustsSnapshots(ctx)) {
       const projected = await ctx.readModel.getJob(jobId);
       if (projected !== undefined && isCompleteSnapshot(projected)) snapshot = projected;
@@ -64,9 +66,10 @@ export const loadJobState = async (
   } catch (cause) {
     return E.left(JobError.store(`reading ${streamId} failed: ${String(cause)}`, cause));
   }
-  return E.mapLeft((e: JobError) => corrupt(jobId, e.message))(
-    foldJobStream(stream, ctx.upcasters, snapshot ?? initialJobState),
-  );
+  return E.bimap(
+    (e: JobError) => corrupt(jobId, e.message),
+    (state: JobState) => withLeaseInForce(state, lease),
+  )(foldJobStream(stream, ctx.upcasters, snapshot ?? initialJobState));
 };
 
 /** The state of a job from a store's transactional snapshot (if it gave one) and the events after it. */
@@ -74,7 +77,36 @@ const foldFrom = (
   ctx: LedgerContext,
   stream: readonly StoredEvent[],
   snapshot: StreamSnapshot | undefined,
-): E.Either<JobError, JobState> => foldJobStream(stream, ctx.upcasters, snapshot?.state ?? initialJobState);
+  lease: LeaseRenewal | undefined,
+): E.Either<JobError, JobState> =>
+  E.map((state: JobState) => withLeaseInForce(state, lease))(
+    foldJobStream(stream, ctx.upcasters, snapshot?.state ?? initialJobState),
+  );
+
+/**
+ * A heartbeat on a store that keeps leases beside the streams: decide the renewal on the job's state and keep
+ * it with a compare-and-set on the stream's version (a lost race is decided again). Nothing is appended.
+ */
+const renewLease = async (
+  ctx: LedgerContext,
+  leases: LeaseStore,
+  jobId: string,
+  caller: CommandCaller,
+): Promise<E.Either<JobError, JobState>> => {
+  const streamId = jobStreamId(jobId);
+  const now = caller.now ?? ctx.clock();
+  const decideCtx = { principal: caller.principal, now, newId: ctx.ids, leaseMs: ctx.leaseMs };
+  for (let attempt = 1; attempt <= ctx.maxAttempts; attempt++) {
+    const loaded = await loadJobState(ctx, jobId);
+    if (E.isLeft(loaded)) return loaded;
+    const renewal = decideLeaseRenewal(loaded.right, decideCtx);
+    if (E.isLeft(renewal)) return renewal;
+    const kept = await leases.renew(streamId, renewal.right, { expected: loaded.right.version })();
+    if (E.isRight(kept)) return E.right({ ...loaded.right, leaseExpiresAt: renewal.right.expiresAt });
+    if (kept.left._tag !== 'WrongExpectedVersion') return E.left(kept.left);
+  }
+  return E.left(JobError.concurrency(streamId, ctx.maxAttempts));
+};
 
 /**
  * Runs one command on one job: load its state (a snapshot plus the events after it: the cost does not grow
@@ -91,6 +123,8 @@ export const handleCommand =
     command: JobCommand,
   ): TE.TaskEither<JobError, JobState> =>
   async () => {
+    const leases = ctx.store.leases;
+    if (command.type === 'Heartbeat' && leases !== undefined) return renewLease(ctx, leases, jobId, caller);
     const streamId = jobStreamId(jobId);
     const now = caller.now ?? ctx.clock();
     const decideCtx = { principal: caller.principal, now, newId: ctx.ids, leaseMs: ctx.leaseMs };
@@ -103,8 +137,8 @@ export const handleCommand =
       let before: JobState | undefined;
       const result = await ctx.store.execute<JobError>(
         streamId,
-        (stream, snapshot) => {
-          const folded = foldFrom(ctx, stream, snapshot);
+        (stream, snapshot, lease) => {
+          const folded = foldFrom(ctx, stream, snapshot, lease);
           if (E.isLeft(folded)) return E.left(corrupt(jobId, folded.left.message));
           before = folded.right;
           return E.map((events: JobEvent[]) => toNewEvents(events, caller, now))(

@@ -58,7 +58,38 @@ export interface AppendResult {
 export type TransactionalDecider<Err> = (
   stream: readonly StoredEvent[],
   snapshot?: StreamSnapshot,
+  lease?: LeaseRenewal,
 ) => E.Either<Err, readonly NewEvent[]>;
+
+/**
+ * A job's lease as renewed beside its stream: heartbeats change this, not the history. It counts only for the
+ * claim it was renewed under (`claimVersion`, the version of the claim event), so a renewal can never outlive a
+ * release, an expiry or a re-claim (fencing).
+ */
+export interface LeaseRenewal {
+  readonly agentId: string;
+  readonly claimVersion: number;
+  readonly expiresAt: Date;
+}
+
+/**
+ * Where a store keeps renewed leases beside the streams (memory, SQLite). Stores that offer it also hand the
+ * stream's renewal to every {@link TransactionalDecider} inside the same transaction, so that an expiry is
+ * decided on the deadline in force: a renewal and an expiry never both succeed.
+ */
+export interface LeaseStore {
+  /**
+   * Keeps `renewal` for the stream if the stream is still at version `expected` (a compare-and-set on the
+   * stream: nothing was appended since the caller decided). Otherwise `WrongExpectedVersion` and nothing changes.
+   */
+  renew(
+    streamId: string,
+    renewal: LeaseRenewal,
+    options: { readonly expected: number },
+  ): TE.TaskEither<WrongExpectedVersion | StoreError, void>;
+  /** The last renewal kept for the stream (of any claim), or undefined. */
+  get(streamId: string): Promise<LeaseRenewal | undefined>;
+}
 
 /**
  * A job's state at a version, as the store's read model holds it in the same transaction as the events. When a
@@ -106,6 +137,8 @@ export interface EventStore {
   close(): Promise<void>;
   /** A short description for messages (`sqlite:./jobledger.db`), without secrets. */
   readonly description: string;
+  /** Present when the store keeps renewed leases beside the streams (heartbeats then append nothing). */
+  readonly leases?: LeaseStore;
   /** Present when the store can decide inside its write transaction (see {@link TransactionalDecider}). */
   execute?<Err>(
     streamId: string,

@@ -33,6 +33,33 @@ export interface JobState {
 export const isCompleteSnapshot = (state: JobState): boolean =>
   state.job !== null && state.fileRevisions !== undefined && state.claimVersion !== undefined;
 
+/**
+ * The lease deadline in force: the one the stream's last lease-setting event gave, or a later renewal kept
+ * beside the stream under the current claim (same claim version and holder). A renewal of an older claim, or
+ * of a job nobody holds, counts for nothing.
+ */
+export const leaseInForce = (
+  state: JobState,
+  renewal: { readonly agentId: string; readonly claimVersion: number; readonly expiresAt: Date } | undefined,
+): Date | null => {
+  const fromEvents = state.leaseExpiresAt;
+  if (
+    renewal === undefined ||
+    fromEvents === null ||
+    state.claimVersion == null ||
+    renewal.claimVersion !== state.claimVersion ||
+    renewal.agentId !== state.job?.agentId
+  )
+    return fromEvents;
+  return renewal.expiresAt.getTime() > fromEvents.getTime() ? renewal.expiresAt : fromEvents;
+};
+
+/** `state` with the lease deadline in force (see {@link leaseInForce}). */
+export const withLeaseInForce = (state: JobState, renewal: Parameters<typeof leaseInForce>[1]): JobState => {
+  const lease = leaseInForce(state, renewal);
+  return lease === state.leaseExpiresAt ? state : { ...state, leaseExpiresAt: lease };
+};
+
 /** The state of a job whose stream does not exist yet. */
 export const initialJobState: JobState = {
   job: null,

@@ -174,6 +174,21 @@ ${countNewIn}
       END;
     `,
   },
+  {
+    version: 3,
+    description: 'leases renewed beside the streams (heartbeats append no events)',
+    sql: `
+      -- The last lease renewal of each job: kept by a compare-and-set on the stream's version, never by an
+      -- event, so a job that runs for hours keeps a short history. It counts only under the claim it names
+      -- (claim_version, the version of the claim event); a rebuild of the projections leaves it alone.
+      CREATE TABLE IF NOT EXISTS job_leases (
+        job_id        TEXT    PRIMARY KEY,
+        agent_id      TEXT    NOT NULL,
+        claim_version INTEGER NOT NULL,
+        expires_at    INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this jobledger writes. */

@@ -17,6 +17,7 @@ import type { ProjectedEventStore, ProjectionProgress } from '../../projections/
 import { emptyTip, sealEvents, type StreamTip } from '../sealEvents.js';
 import { openSqliteDatabase } from './openSqliteDatabase.js';
 import { rebuildPendingSql, rebuildSqliteReadModel } from './rebuildSqliteReadModel.js';
+import { sqliteLeases } from './sqliteLeases.js';
 import { sqliteProjection } from './sqliteProjection.js';
 import { sqliteReadModel } from './sqliteReadModel.js';
 import type { WithDefaultBlobStore } from '../../app/BlobStore.js';
@@ -200,6 +201,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
   };
 
   const projection = sqliteProjection(db);
+  const leases = sqliteLeases(db, { ensureOpen, description });
   const readModel = sqliteReadModel({ db, projection, write, ensureOpen });
 
   // --- subscribers -------------------------------------------------------------------------------------------
@@ -285,12 +287,12 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
       // The job's row is written in the transaction of every append, so it is the stream's state at its version:
       // only the events after it are read (none, unless a rebuild is under way).
       const tail = selectStream.all(command.streamId, snapshot.version + 1, -1).map(toStoredEvent);
-      const decided = command.decider(tail, snapshot);
+      const decided = command.decider(tail, snapshot, leases.lookup(command.streamId));
       if (E.isLeft(decided)) return decided;
       return E.right({ tip: tipOf(command.streamId), events: decided.right });
     }
     const stream = selectWholeStream.all(command.streamId).map(toStoredEvent);
-    const decided = command.decider(stream);
+    const decided = command.decider(stream, undefined, leases.lookup(command.streamId));
     if (E.isLeft(decided)) return decided;
     const last = stream[stream.length - 1];
     return E.right({
@@ -425,6 +427,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
         ? memoryBlobStore()
         : filesystemBlobStore({ dir: join(dirname(file), 'jobledger-files') }),
     readModel,
+    leases: leases.port,
     stats: () => ({ transactions, commands, events: storedEvents }),
     settings: () => {
       ensureOpen();

@@ -95,9 +95,13 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
     'SELECT j.*, s.state FROM jobs j JOIN job_states s USING (job_id) ORDER BY j.job_id',
   );
   const selectExpired = db
-    .prepare<[number, number], string>(
-      `SELECT job_id FROM jobs WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ?
-       ORDER BY lease_expires_at, job_id LIMIT ?`,
+    .prepare<[number, number, number], string>(
+      // The deadline in force: a heartbeat renews the lease in job_leases (beside the stream), not in the row.
+      // Rows renewed under an older claim of the same agent end before that agent's newer claim's lease did.
+      `SELECT j.job_id FROM jobs j LEFT JOIN job_leases l ON l.job_id = j.job_id AND l.agent_id = j.agent_id
+       WHERE j.lease_expires_at IS NOT NULL AND j.lease_expires_at <= ?
+         AND (l.expires_at IS NULL OR l.expires_at <= ?)
+       ORDER BY j.lease_expires_at, j.job_id LIMIT ?`,
     )
     .pluck();
 
@@ -152,7 +156,7 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
     },
     async expiredLeases(now, limit) {
       ensureOpen();
-      return selectExpired.all(now.getTime(), limit);
+      return selectExpired.all(now.getTime(), now.getTime(), limit);
     },
     async apply(events) {
       ensureOpen();
