@@ -637,6 +637,15 @@ ${writeProjectionsSql(q, leanLists)}
 `;
 
 /**
+ * Version 4: claims by function without a scan of the queue. An agent that asks only for some functions walks
+ * the Pending jobs of each of them, oldest first, instead of every Pending job of its tenant.
+ */
+const v4 = ({ q }: PostgresNames): string => `
+CREATE INDEX IF NOT EXISTS jobs_claimable_by_function ON ${q('jobs')} (tenant_id, function_id, created, job_id)
+  WHERE status = 'Pending' AND NOT archived;
+`;
+
+/**
  * The schema of the Postgres store, oldest first. Never edit a released step: add a new one, so that a schema
  * written by an older jobledger is brought forward on open.
  */
@@ -644,6 +653,7 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { version: 1, description: 'events, job projections, append and read functions', sql: v1 },
   { version: 2, description: 'append_batch: several appends in one transaction (group commit)', sql: v2 },
   { version: 3, description: 'lean job projections: job_agents instead of per-status rows', sql: v3 },
+  { version: 4, description: 'claims by function without a scan of the queue', sql: v4 },
 ];
 
 /** The schema version this jobledger writes. */

@@ -199,14 +199,26 @@ export const postgresReadModel = (
     async claimCandidates(agent, functionIds, limit) {
       await ready();
       const args = new SqlArgs();
-      const claimable = claimableSql(agent, functionIds, args);
+      const claimable = claimableSql(agent, undefined, args);
       const window = args.add(limit + claimWindow);
+      const functions = functionIds === undefined ? [] : [...new Set(functionIds)];
+      // With a function filter: one walk of jobs_claimable_by_function per function, merged, so that a filter
+      // that matches nothing is one index probe per function rather than a scan of the tenant's queue.
+      const source =
+        functions.length === 0
+          ? `SELECT j.job_id, j.created FROM ${jobs} j WHERE ${claimable}
+             ORDER BY j.created, j.job_id LIMIT ${window} OFFSET 0`
+          : `SELECT u.job_id, u.created FROM (${functions
+              .map(
+                (fn) => `(SELECT j.job_id, j.created FROM ${jobs} j WHERE ${claimable}
+                  AND j.function_id = ${args.add(fn)} ORDER BY j.created, j.job_id LIMIT ${window})`,
+              )
+              .join(' UNION ALL ')}) u ORDER BY u.created, u.job_id LIMIT ${window} OFFSET 0`;
       const r = await pool.query<{ job_id: string; locked: boolean }>(
         `SELECT c.job_id, c.locked FROM (
            SELECT j.job_id, j.created,
              NOT pg_try_advisory_xact_lock_shared(${names.writerLockClass}, hashtext('job-' || j.job_id)) AS locked
-           FROM (SELECT j.job_id, j.created FROM ${jobs} j WHERE ${claimable}
-                 ORDER BY j.created, j.job_id LIMIT ${window} OFFSET 0) j) c
+           FROM (${source}) j) c
          ORDER BY c.locked, c.created, c.job_id
          LIMIT ${args.add(limit)}`,
         args.values,
