@@ -12,6 +12,7 @@ import { runListing } from './sections/listing.mjs';
 import { runPostgres } from './sections/postgres.mjs';
 import { runRebuild } from './sections/rebuild.mjs';
 import { runReplay } from './sections/replay.mjs';
+import { runScale } from './sections/scale.mjs';
 import { runTelemetry } from './sections/telemetry.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,6 +42,7 @@ const sections = {
   postgres: runPostgres,
   http: runHttp,
   telemetry: runTelemetry,
+  scale: runScale,
 };
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')
