@@ -7,10 +7,26 @@
 import path from 'node:path';
 import { progress, sampleLatency, tempDir } from '../lib/measure.mjs';
 import { eventTemplates, loadJobledger, need, openSqliteStore, right } from '../lib/ours.mjs';
-import { freshDatabase, pgUnavailable } from '../lib/postgresPeers.mjs';
+import pg from 'pg';
 import { seedJobs } from '../lib/seed.mjs';
 
 const SECTION = 'scale';
+const pgUrl = process.env.JOBLEDGER_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Runs one statement on the Postgres server (undefined result), or answers why it cannot. */
+const pgAdmin = async (sql) => {
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query(sql);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+};
 
 const listOf = (text, fallback) =>
   (text ?? fallback)
@@ -28,10 +44,12 @@ const jobWithHistory = async (mod, ledger, events) => {
     'createJob',
   );
   const streamId = `job-${job.id}`;
+  // createJob wrote versions 0 and 1; the claim adds one more: fill up to `events` in between.
   let version = 1;
   const recordedAt = new Date().toISOString();
-  while (version + 1 < events - 1) {
-    const n = Math.min(500, events - 2 - (version + 1));
+  for (;;) {
+    const n = Math.min(500, events - 1 - (version + 1));
+    if (n <= 0) break;
     const batch = Array.from({ length: n }, (_, i) => ({
       type: 'JobPropertiesUpdated',
       data: { displayName: `v${version + i}` },
@@ -62,6 +80,8 @@ const historyCosts = async (report, config, mod, kind, openStore) => {
       });
       const statusChange = await sampleLatency({
         ...opts,
+        // Each sample adds two status changes to the history (and to the job's status history): keep it short.
+        maxSamples: 100,
         op: async () => {
           right(await agent(ledger).updateStatus(id, { status: 'Pending' })(), 'release');
           // The release is what is timed; the re-claim adds the same status change back (and is timed too).
@@ -106,7 +126,11 @@ const historyCosts = async (report, config, mod, kind, openStore) => {
 /** Events appended by an hour of heartbeats every 20 s (virtual clock, memory store). */
 const heartbeatGrowth = async (report, mod) => {
   let at = Date.parse('2026-01-01T00:00:00.000Z');
-  const ledger = mod.createJobLedger({ store: mod.openStore('memory:'), clock: () => new Date(at), telemetry: false });
+  const ledger = mod.createJobLedger({
+    store: mod.openStore('memory:'),
+    clock: () => new Date(at),
+    telemetry: false,
+  });
   try {
     const job = right(
       await ledger.as(user).createJob({ function: { id: 'fn-1' }, file: { name: 'p.json' } })(),
@@ -165,13 +189,23 @@ const claimLatency = async (report, config, mod, kind, store, backlog, template)
       ['c', 'fn-1', 'pool-a'],
       ['d', 'fn-1'],
     ]) {
-      await seedJobs({ store, template: shaped(fn, pool), prefix: `${kind}${prefix}`, jobs: quarter, label: kind });
+      await seedJobs({
+        store,
+        template: shaped(fn, pool),
+        prefix: `${kind}${prefix}`,
+        jobs: quarter,
+        label: kind,
+      });
     }
     const cases = [
       ['FIFO', { kind: 'agent', id: 'agent-fifo', tenantId: 't1' }, {}],
       ['by pool', { kind: 'agent', id: 'agent-pool', tenantId: 't1', poolIds: ['pool-a'] }, {}],
       ['by function', { kind: 'agent', id: 'agent-fn', tenantId: 't1' }, { functionIds: ['fn-2'] }],
-      ['function matches nothing', { kind: 'agent', id: 'agent-none', tenantId: 't1' }, { functionIds: ['fn-none'] }],
+      [
+        'function matches nothing',
+        { kind: 'agent', id: 'agent-none', tenantId: 't1' },
+        { functionIds: ['fn-none'] },
+      ],
     ];
     for (const [label, principal, input] of cases) {
       const session = ledger.as(principal);
@@ -209,17 +243,22 @@ export const runScale = async (report, config) => {
     report.fail(SECTION, 'load jobledger', error);
     return;
   }
-  const scaleEvents = listOf(process.env.BENCH_SCALE_EVENTS, config.quick ? '10,100,1000' : '10,100,1000,10000');
+  const scaleEvents = listOf(
+    process.env.BENCH_SCALE_EVENTS,
+    config.quick ? '10,100,1000' : '10,100,1000,10000',
+  );
   const backlog = listOf(process.env.BENCH_SCALE_BACKLOG, config.quick ? '20000' : '1000000')[0];
   const pgBacklog = listOf(process.env.BENCH_SCALE_PG_BACKLOG, config.quick ? '5000' : '100000')[0];
   const cfg = { ...config, scaleEvents };
   const dir = tempDir('scale');
-  const pg = await pgUnavailable();
-  const databases = [];
+  const pgDown = await pgAdmin('SELECT 1');
+  const schemas = [];
+  // One schema per store opened (the store migrates it), dropped at the end.
   const openPg = async (label) => {
-    const db = await freshDatabase(label);
-    databases.push(db);
-    return mod.openStore(db.url);
+    const schema = `jlbench_${label}_${process.pid}`;
+    schemas.push(schema);
+    await pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    return mod.openStore(`${pgUrl}${pgUrl.includes('?') ? '&' : '?'}schema=${schema}`);
   };
   try {
     await heartbeatGrowth(report, mod);
@@ -229,9 +268,10 @@ export const runScale = async (report, config) => {
   const stores = [
     ['memory', async () => mod.openStore('memory:')],
     ['sqlite', async (events) => openSqliteStore(path.join(dir, `history-${events}.db`), 'full')],
-    ...(pg === undefined ? [['postgres', async (events) => openPg(`scale_h${events}`)]] : []),
+    ...(pgDown === undefined ? [['postgres', async (events) => openPg(`scale_h${events}`)]] : []),
   ];
-  if (pg !== undefined) report.note(`scale: no Postgres at JOBLEDGER_PG_URL (${pg}); Postgres rows skipped`);
+  if (pgDown !== undefined)
+    report.note(`scale: no Postgres at JOBLEDGER_PG_URL (${pgDown}); Postgres rows skipped`);
   for (const [kind, open] of stores) {
     try {
       await historyCosts(report, cfg, mod, kind, open);
@@ -250,10 +290,11 @@ export const runScale = async (report, config) => {
       backlog,
       submitted,
     );
-    if (pg === undefined) await claimLatency(report, cfg, mod, 'postgres', await openPg('scale_claims'), pgBacklog, submitted);
+    if (pgDown === undefined)
+      await claimLatency(report, cfg, mod, 'postgres', await openPg('scale_claims'), pgBacklog, submitted);
   } catch (error) {
     report.fail(SECTION, 'claim latency', error);
   } finally {
-    for (const db of databases) await db.drop().catch(() => undefined);
+    for (const schema of schemas) await pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   }
 };

@@ -131,7 +131,8 @@ export const memoryEventStore = (): ProjectedEventStore & WithDefaultBlobStore =
     async *readStream(streamId, options = {}) {
       if (closed) throw new Error(closedError().message);
       const from = options.from ?? 0;
-      for (const event of [...(streams.get(streamId) ?? [])]) if (event.version >= from) yield event;
+      // Versions are dense from 0, so version v is at index v: reading the tail costs the tail, not the stream.
+      for (const event of (streams.get(streamId) ?? []).slice(Math.max(0, from))) yield event;
     },
     async *readAll(options = {}) {
       if (closed) throw new Error(closedError().message);
