@@ -9,10 +9,11 @@ import {
   wrongExpectedVersion,
   type AppendResult,
   type ExpectedVersion,
+  type ExecuteOptions,
   type TransactionalDecider,
   type WrongExpectedVersion,
 } from '../../domain/EventStore.js';
-import type { JobState } from '../../domain/jobState.js';
+import { isCompleteSnapshot, type JobState } from '../../domain/jobState.js';
 import { jobIdOfStream, type NewEvent, type StoredEvent } from '../../domain/storedEvent.js';
 import type {
   ProjectedEventStore,
@@ -621,11 +622,20 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         }
       },
     execute:
-      <Err>(streamId: string, decider: TransactionalDecider<Err>) =>
+      <Err>(streamId: string, decider: TransactionalDecider<Err>, options: ExecuteOptions = {}) =>
       async (): Promise<E.Either<Err | StoreError, AppendResult>> => {
         if (closed) return E.left(closedError());
-        const decideOn = (v: StreamView) => decider(v.events!);
         const jobId = jobIdOfStream(streamId);
+        // The view keeps the job's projected state up to date as it grows (it is what the append projects
+        // from): a command starts from it and folds only the events it has not taken in (none, usually).
+        const decideOn = (v: StreamView) => {
+          const state = options.fromSnapshot === true && jobId !== undefined ? projectedOf(v) : undefined;
+          const events = v.events!;
+          // A view holds its stream from version 0, so version n is at index n.
+          if (state === undefined || !isCompleteSnapshot(state) || events[0]?.version !== 0)
+            return decider(events);
+          return decider(events.slice(state.version + 1), { version: state.version, state });
+        };
         try {
           await ready();
           const cached = cache.get(streamId);
