@@ -145,7 +145,7 @@ export const handleCommand =
             decide(command, before, decideCtx),
           );
         },
-        { fromSnapshot: trustsSnapshots(ctx) },
+        { fromSnapshot: trustsSnapshots(ctx), withLease: command.type === 'ExpireLease' },
       )();
       if (E.isLeft(result)) return result;
       return after(before!, result.right);

@@ -108,6 +108,11 @@ export interface ExecuteOptions {
    * whole stream. Stores without one (or without a complete one for this stream) give the whole stream.
    */
   readonly fromSnapshot?: boolean;
+  /**
+   * The decision depends on the lease renewed beside the stream (an expiry): stores whose other decisions do
+   * not read it (Postgres) then decide while holding the stream, with the lease read in the same transaction.
+   */
+  readonly withLease?: boolean;
 }
 
 /**

@@ -646,6 +646,19 @@ CREATE INDEX IF NOT EXISTS jobs_claimable_by_function ON ${q('jobs')} (tenant_id
 `;
 
 /**
+ * Version 5: leases renewed beside the streams. The last renewal of each job, kept by a compare-and-set on the
+ * stream under its writer lock (heartbeats append no events); it counts only under the claim it names.
+ */
+const v5 = ({ q }: PostgresNames): string => `
+CREATE TABLE IF NOT EXISTS ${q('job_leases')} (
+  job_id        text COLLATE "C" PRIMARY KEY,
+  agent_id      text COLLATE "C" NOT NULL,
+  claim_version integer NOT NULL,
+  expires_at    timestamptz NOT NULL
+);
+`;
+
+/**
  * The schema of the Postgres store, oldest first. Never edit a released step: add a new one, so that a schema
  * written by an older jobledger is brought forward on open.
  */
@@ -654,6 +667,7 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { version: 2, description: 'append_batch: several appends in one transaction (group commit)', sql: v2 },
   { version: 3, description: 'lean job projections: job_agents instead of per-status rows', sql: v3 },
   { version: 4, description: 'claims by function without a scan of the queue', sql: v4 },
+  { version: 5, description: 'leases renewed beside the streams (heartbeats append no events)', sql: v5 },
 ];
 
 /** The schema version this jobledger writes. */

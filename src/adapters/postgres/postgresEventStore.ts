@@ -10,6 +10,7 @@ import {
   type AppendResult,
   type ExpectedVersion,
   type ExecuteOptions,
+  type LeaseRenewal,
   type TransactionalDecider,
   type WrongExpectedVersion,
 } from '../../domain/EventStore.js';
@@ -33,6 +34,7 @@ import { foldProjection, jobProjectionPayload, projectionJson } from './postgres
 import { claimOffers, postgresReadModel } from './postgresReadModel.js';
 import { checkSchemaName, redactPostgresUrl, type PostgresTargetSession } from './postgresUrl.js';
 import { rebuildPostgresReadModel, type EventRow } from './rebuildPostgresReadModel.js';
+import { leaseOfRow, postgresLeases, selectLeaseSql } from './postgresLeases.js';
 import { emptyView, extendView, projectedOf, streamCache, viewOf, type StreamView } from './streamCache.js';
 import type { WithDefaultBlobStore } from '../../app/BlobStore.js';
 import { cachedBlobStore } from '../blobs/cachedBlobStore.js';
@@ -471,9 +473,10 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
   const lockedWriteOnce = async <Err>(
     streamId: string,
     known: StreamView | undefined,
-    plan: (view: StreamView) => E.Either<Err, readonly NewEvent[]>,
+    plan: (view: StreamView, lease?: LeaseRenewal) => E.Either<Err, readonly NewEvent[]>,
     expected: string,
     sending: (s: Sealed) => void,
+    withLease = false,
   ): Promise<E.Either<Err | StoreError, AppendResult>> => {
     const client = await pool.connect();
     lockedWrites++;
@@ -492,7 +495,13 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         view = viewOf(streamId, whole.rows.map(toStoredEvent));
       }
       cache.set(view);
-      const planned = plan(view);
+      const jobId = jobIdOfStream(streamId);
+      // Read under the stream's lock, which renewals take too: the decision sees the deadline in force.
+      const lease =
+        withLease && jobId !== undefined
+          ? leaseOfRow((await client.query(selectLeaseSql(names), [jobId])).rows[0])
+          : undefined;
+      const planned = plan(view, lease);
       if (E.isLeft(planned) || planned.right.length === 0) {
         await client.query('ROLLBACK');
         open = false;
@@ -532,12 +541,13 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
   const lockedWrite = <Err>(
     streamId: string,
     known: StreamView | undefined,
-    plan: (view: StreamView) => E.Either<Err, readonly NewEvent[]>,
+    plan: (view: StreamView, lease?: LeaseRenewal) => E.Either<Err, readonly NewEvent[]>,
     expected: string,
+    withLease = false,
   ): Promise<E.Either<Err | StoreError, AppendResult>> => {
     let sent: Sealed | undefined;
     return connections.settle({
-      attempt: () => lockedWriteOnce(streamId, known, plan, expected, (s) => (sent = s)),
+      attempt: () => lockedWriteOnce(streamId, known, plan, expected, (s) => (sent = s), withLease),
       landed: async () => {
         const s = sent;
         sent = undefined;
@@ -585,6 +595,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
       ),
     schema,
     readModel,
+    leases: postgresLeases({ names, ready, pool, description }),
     migrate: async () => {
       await ready();
       return latestPostgresSchemaVersion;
@@ -628,16 +639,27 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         const jobId = jobIdOfStream(streamId);
         // The view keeps the job's projected state up to date as it grows (it is what the append projects
         // from): a command starts from it and folds only the events it has not taken in (none, usually).
-        const decideOn = (v: StreamView) => {
+        const decideOn = (v: StreamView, lease?: LeaseRenewal) => {
           const state = options.fromSnapshot === true && jobId !== undefined ? projectedOf(v) : undefined;
           const events = v.events!;
           // A view holds its stream from version 0, so version n is at index n.
           if (state === undefined || !isCompleteSnapshot(state) || events[0]?.version !== 0)
-            return decider(events);
-          return decider(events.slice(state.version + 1), { version: state.version, state });
+            return decider(events, undefined, lease);
+          return decider(events.slice(state.version + 1), { version: state.version, state }, lease);
         };
         try {
           await ready();
+          if (options.withLease === true) {
+            // An expiry: decided while holding the stream, on the lease renewals keep under the same lock.
+            const known = cache.get(streamId);
+            return await lockedWrite(
+              streamId,
+              known?.events === undefined ? undefined : known,
+              decideOn,
+              'any',
+              true,
+            );
+          }
           const cached = cache.get(streamId);
           // A stream this object does not know is first taken to be empty: a command that creates it (the usual
           // reason not to know it) then costs one round trip, and if the stream exists the append returns it.

@@ -232,8 +232,12 @@ export const postgresReadModel = (
       await ready();
       const r = await pool.query<{ job_id: string }>({
         name: `${names.schema}:expired-leases`,
-        text: `SELECT job_id FROM ${jobs} WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= $1
-               ORDER BY lease_expires_at, job_id LIMIT $2`,
+        // The deadline in force: a heartbeat renews the lease in job_leases (beside the stream), not in the row.
+        text: `SELECT j.job_id FROM ${jobs} j
+                 LEFT JOIN ${q('job_leases')} l ON l.job_id = j.job_id AND l.agent_id = j.agent_id
+               WHERE j.lease_expires_at IS NOT NULL AND j.lease_expires_at <= $1
+                 AND (l.expires_at IS NULL OR l.expires_at <= $1)
+               ORDER BY j.lease_expires_at, j.job_id LIMIT $2`,
         values: [now, limit],
       });
       return r.rows.map((row) => row.job_id);
