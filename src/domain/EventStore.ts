@@ -73,9 +73,19 @@ export interface LeaseRenewal {
 }
 
 /**
- * Where a store keeps renewed leases beside the streams (memory, SQLite). Stores that offer it also hand the
- * stream's renewal to every {@link TransactionalDecider} inside the same transaction, so that an expiry is
- * decided on the deadline in force: a renewal and an expiry never both succeed.
+ * Where a store keeps renewed leases beside the streams (memory, SQLite, Postgres). Such stores hand the
+ * stream's renewal to a {@link TransactionalDecider} inside its write transaction (always on memory and SQLite;
+ * when asked with `withLease` on Postgres), so that an expiry is decided on the deadline in force: a renewal
+ * and an expiry never both succeed. The ledger's `heartbeat` uses it when present; nothing is appended.
+ *
+ * @example
+ * const store = openStore('memory:');
+ * // ... job-1 claimed by agent-7 with its claim event at version 2, the stream now at version 3:
+ * await store.leases?.renew(
+ *   'job-1',
+ *   { agentId: 'agent-7', claimVersion: 2, expiresAt: new Date(Date.now() + 60_000) },
+ *   { expected: 3 },
+ * )(); // E.right(undefined), or E.left(WrongExpectedVersion) when something was appended since version 3
  */
 export interface LeaseStore {
   /**
@@ -95,6 +105,12 @@ export interface LeaseStore {
  * A job's state at a version, as the store's read model holds it in the same transaction as the events. When a
  * decider gets one, `stream` holds only the events after `version`: the decision costs the same however long the
  * job's history is (commands in constant time).
+ *
+ * @example
+ * store.execute?.('job-1', (stream, snapshot) => {
+ *   const state = foldJobStream(stream, defaultUpcasters, snapshot?.state ?? initialJobState);
+ *   return E.map(toNewEvents)(decide(command, state.right, ctx)); // (sketch)
+ * }, { fromSnapshot: true });
  */
 export interface StreamSnapshot {
   readonly version: number;

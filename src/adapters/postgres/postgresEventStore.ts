@@ -647,19 +647,20 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
             return decider(events, undefined, lease);
           return decider(events.slice(state.version + 1), { version: state.version, state }, lease);
         };
+        const decideLocked = (withLease: boolean) => {
+          const known = cache.get(streamId);
+          return lockedWrite(
+            streamId,
+            known?.events === undefined ? undefined : known,
+            decideOn,
+            'any',
+            withLease,
+          );
+        };
         try {
           await ready();
-          if (options.withLease === true) {
-            // An expiry: decided while holding the stream, on the lease renewals keep under the same lock.
-            const known = cache.get(streamId);
-            return await lockedWrite(
-              streamId,
-              known?.events === undefined ? undefined : known,
-              decideOn,
-              'any',
-              true,
-            );
-          }
+          // An expiry: decided while holding the stream, on the lease renewals keep under the same lock.
+          if (options.withLease === true) return await decideLocked(true);
           const cached = cache.get(streamId);
           // A stream this object does not know is first taken to be empty: a command that creates it (the usual
           // reason not to know it) then costs one round trip, and if the stream exists the append returns it.
@@ -691,13 +692,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
             fresh = true;
           }
           // The stream kept moving under the optimistic attempts: decide while holding it.
-          const known = cache.get(streamId);
-          return await lockedWrite(
-            streamId,
-            known?.events === undefined ? undefined : known,
-            decideOn,
-            'any',
-          );
+          return await decideLocked(false);
         } catch (error) {
           if (closed) return E.left(closedError());
           return E.left(failure(`a command on ${streamId}`, error));

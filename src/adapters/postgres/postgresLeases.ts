@@ -1,8 +1,7 @@
 import type pg from 'pg';
-import * as E from 'fp-ts/lib/Either.js';
-import { JobError } from '../../domain/errors.js';
-import { wrongExpectedVersion, type LeaseRenewal, type LeaseStore } from '../../domain/EventStore.js';
+import type { LeaseRenewal, LeaseStore } from '../../domain/EventStore.js';
 import { jobIdOfStream } from '../../domain/storedEvent.js';
+import { compareAndSetRenewal } from '../leaseStreams.js';
 import type { PostgresNames } from './migrations.js';
 
 interface LeaseRow {
@@ -44,46 +43,29 @@ export const postgresLeases = (options: {
 }): LeaseStore => {
   const { names, ready, pool } = options;
   const { q } = names;
-  const failed = (streamId: string, error: unknown) =>
-    JobError.store(
-      `${options.description}: renewing the lease of ${streamId} failed (${error instanceof Error ? error.message : String(error)}); retry`,
-      error,
-    );
   return {
-    renew:
-      (streamId, renewal, { expected }) =>
-      async () => {
-        const jobId = jobIdOfStream(streamId);
-        if (jobId === undefined)
-          return E.left(JobError.store(`${streamId} is not a job stream: only jobs have leases`));
-        try {
-          await ready();
-          // One round trip, one implicit transaction (a multi-statement query): the lock first, then — a new snapshot
-          // per statement — the tip check and the write. A failure rolls the whole of it back.
-          const actual = await withClient(pool, async (client) => {
-            const lit = (v: string) => client.escapeLiteral(v);
-            const results = (await client.query(
-              `SELECT pg_advisory_xact_lock(${names.writerLockClass}, hashtext(${lit(streamId)}));
-             WITH tip AS (SELECT coalesce(max(version), -1) AS v FROM ${q('events')} WHERE stream_id = ${lit(streamId)}),
-               kept AS (
-                 INSERT INTO ${q('job_leases')} (job_id, agent_id, claim_version, expires_at)
-                   SELECT ${lit(jobId)}, ${lit(renewal.agentId)}, ${Math.trunc(renewal.claimVersion)},
-                     ${lit(renewal.expiresAt.toISOString())}::timestamptz
-                   FROM tip WHERE tip.v = ${Math.trunc(expected)}
-                 ON CONFLICT (job_id) DO UPDATE SET agent_id = excluded.agent_id,
-                   claim_version = excluded.claim_version, expires_at = excluded.expires_at
-                 RETURNING 1)
-             SELECT v AS version FROM tip`,
-            )) as unknown as pg.QueryResult<{ version: number }>[];
-            return Number(results[1]!.rows[0]!.version);
-          });
-          return actual === expected
-            ? E.right(undefined)
-            : E.left(wrongExpectedVersion(streamId, expected, actual === -1 ? 'no-stream' : actual));
-        } catch (error) {
-          return E.left(failed(streamId, error));
-        }
-      },
+    renew: compareAndSetRenewal(options.description, async (jobId, streamId, renewal, expected) => {
+      await ready();
+      // One round trip, one implicit transaction (a multi-statement query): the lock first, then — a new snapshot
+      // per statement — the tip check and the write. A failure rolls the whole of it back.
+      return withClient(pool, async (client) => {
+        const lit = (v: string) => client.escapeLiteral(v);
+        const results = (await client.query(
+          `SELECT pg_advisory_xact_lock(${names.writerLockClass}, hashtext(${lit(streamId)}));
+           WITH tip AS (SELECT coalesce(max(version), -1) AS v FROM ${q('events')} WHERE stream_id = ${lit(streamId)}),
+             kept AS (
+               INSERT INTO ${q('job_leases')} (job_id, agent_id, claim_version, expires_at)
+                 SELECT ${lit(jobId)}, ${lit(renewal.agentId)}, ${Math.trunc(renewal.claimVersion)},
+                   ${lit(renewal.expiresAt.toISOString())}::timestamptz
+                 FROM tip WHERE tip.v = ${Math.trunc(expected)}
+               ON CONFLICT (job_id) DO UPDATE SET agent_id = excluded.agent_id,
+                 claim_version = excluded.claim_version, expires_at = excluded.expires_at
+               RETURNING 1)
+           SELECT v AS version FROM tip`,
+        )) as unknown as pg.QueryResult<{ version: number }>[];
+        return Number(results[1]!.rows[0]!.version);
+      });
+    }),
     get: async (streamId) => {
       const jobId = jobIdOfStream(streamId);
       if (jobId === undefined) return undefined;

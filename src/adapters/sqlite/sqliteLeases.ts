@@ -1,8 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import * as E from 'fp-ts/lib/Either.js';
-import { JobError } from '../../domain/errors.js';
-import { wrongExpectedVersion, type LeaseRenewal, type LeaseStore } from '../../domain/EventStore.js';
+import type { LeaseRenewal, LeaseStore } from '../../domain/EventStore.js';
 import { jobIdOfStream } from '../../domain/storedEvent.js';
+import { compareAndSetRenewal } from '../leaseStreams.js';
 
 interface LeaseRow {
   readonly agent_id: string;
@@ -49,34 +48,12 @@ export const sqliteLeases = (
   return {
     lookup,
     port: {
-      renew:
-        (streamId, renewal, { expected }) =>
-        async () => {
-          const jobId = jobIdOfStream(streamId);
-          if (jobId === undefined)
-            return E.left(JobError.store(`${streamId} is not a job stream: only jobs have leases`));
-          try {
-            options.ensureOpen();
-            const changed = renewIfAt.run(
-              jobId,
-              renewal.agentId,
-              renewal.claimVersion,
-              renewal.expiresAt.getTime(),
-              streamId,
-              expected,
-            ).changes;
-            if (changed === 1) return E.right(undefined);
-            const actual = selectVersion.get(streamId) ?? -1;
-            return E.left(wrongExpectedVersion(streamId, expected, actual === -1 ? 'no-stream' : actual));
-          } catch (error) {
-            return E.left(
-              JobError.store(
-                `${options.description}: renewing the lease of ${streamId} failed (${error instanceof Error ? error.message : String(error)}); retry`,
-                error,
-              ),
-            );
-          }
-        },
+      renew: compareAndSetRenewal(options.description, async (jobId, streamId, renewal, expected) => {
+        options.ensureOpen();
+        const args = [jobId, renewal.agentId, renewal.claimVersion, renewal.expiresAt.getTime()] as const;
+        if (renewIfAt.run(...args, streamId, expected).changes === 1) return expected;
+        return selectVersion.get(streamId) ?? -1;
+      }),
       get: async (streamId) => {
         options.ensureOpen();
         return lookup(streamId);
