@@ -50,13 +50,15 @@ const trustsSnapshots = (ctx: LedgerContext): boolean => ctx.upcasters === defau
 export const loadJobState = async (
   ctx: LedgerContext,
   jobId: string,
+  options: { readonly withLease?: boolean } = {},
 ): Promise<E.Either<JobError, JobState>> => {
   const streamId = jobStreamId(jobId);
   let snapshot: JobState | undefined;
   let lease: LeaseRenewal | undefined;
   const stream: StoredEvent[] = [];
   try {
-    lease = await ctx.store.leases?.get(streamId);
+    // A renewal decides without the lease in force (it replaces it): one read fewer per heartbeat.
+    if (options.withLease !== false) lease = await ctx.store.leases?.get(streamId);
     if (trustsSnapshots(ctx)) {
       const projected = await ctx.readModel.getJob(jobId);
       if (projected !== undefined && isCompleteSnapshot(projected)) snapshot = projected;
@@ -97,7 +99,7 @@ const renewLease = async (
   const now = caller.now ?? ctx.clock();
   const decideCtx = { principal: caller.principal, now, newId: ctx.ids, leaseMs: ctx.leaseMs };
   for (let attempt = 1; attempt <= ctx.maxAttempts; attempt++) {
-    const loaded = await loadJobState(ctx, jobId);
+    const loaded = await loadJobState(ctx, jobId, { withLease: false });
     if (E.isLeft(loaded)) return loaded;
     const renewal = decideLeaseRenewal(loaded.right, decideCtx);
     if (E.isLeft(renewal)) return renewal;
