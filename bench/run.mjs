@@ -14,6 +14,7 @@ import { runPostgres } from './sections/postgres.mjs';
 import { runProofs } from './sections/proofs.mjs';
 import { runRebuild } from './sections/rebuild.mjs';
 import { runReplay } from './sections/replay.mjs';
+import { runScale } from './sections/scale.mjs';
 import { runTelemetry } from './sections/telemetry.mjs';
 import { runWorker } from './sections/worker.mjs';
 import { runWatchers } from './sections/watchers.mjs';
@@ -53,6 +54,7 @@ const sections = {
   watchers: runWatchers,
   proofs: runProofs,
   client: runClient,
+  scale: runScale,
 };
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')

@@ -117,6 +117,10 @@ export {
   type WrongExpectedVersion,
   type AppendResult,
   type TransactionalDecider,
+  type StreamSnapshot,
+  type ExecuteOptions,
+  type LeaseRenewal,
+  type LeaseStore,
 } from './domain/EventStore.js';
 export type {
   ReadModelStore,

@@ -1,6 +1,7 @@
 import type * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { StoreError } from './errors.js';
+import type { JobState } from './jobState.js';
 import type { NewEvent, StoredEvent } from './storedEvent.js';
 
 /**
@@ -56,7 +57,79 @@ export interface AppendResult {
  */
 export type TransactionalDecider<Err> = (
   stream: readonly StoredEvent[],
+  snapshot?: StreamSnapshot,
+  lease?: LeaseRenewal,
 ) => E.Either<Err, readonly NewEvent[]>;
+
+/**
+ * A job's lease as renewed beside its stream: heartbeats change this, not the history. It counts only for the
+ * claim it was renewed under (`claimVersion`, the version of the claim event), so a renewal can never outlive a
+ * release, an expiry or a re-claim (fencing).
+ */
+export interface LeaseRenewal {
+  readonly agentId: string;
+  readonly claimVersion: number;
+  readonly expiresAt: Date;
+}
+
+/**
+ * Where a store keeps renewed leases beside the streams (memory, SQLite, Postgres). Such stores hand the
+ * stream's renewal to a {@link TransactionalDecider} inside its write transaction (always on memory and SQLite;
+ * when asked with `withLease` on Postgres), so that an expiry is decided on the deadline in force: a renewal
+ * and an expiry never both succeed. The ledger's `heartbeat` uses it when present; nothing is appended.
+ *
+ * @example
+ * const store = openStore('memory:');
+ * // ... job-1 claimed by agent-7 with its claim event at version 2, the stream now at version 3:
+ * await store.leases?.renew(
+ *   'job-1',
+ *   { agentId: 'agent-7', claimVersion: 2, expiresAt: new Date(Date.now() + 60_000) },
+ *   { expected: 3 },
+ * )(); // E.right(undefined), or E.left(WrongExpectedVersion) when something was appended since version 3
+ */
+export interface LeaseStore {
+  /**
+   * Keeps `renewal` for the stream if the stream is still at version `expected` (a compare-and-set on the
+   * stream: nothing was appended since the caller decided). Otherwise `WrongExpectedVersion` and nothing changes.
+   */
+  renew(
+    streamId: string,
+    renewal: LeaseRenewal,
+    options: { readonly expected: number },
+  ): TE.TaskEither<WrongExpectedVersion | StoreError, void>;
+  /** The last renewal kept for the stream (of any claim), or undefined. */
+  get(streamId: string): Promise<LeaseRenewal | undefined>;
+}
+
+/**
+ * A job's state at a version, as the store's read model holds it in the same transaction as the events. When a
+ * decider gets one, `stream` holds only the events after `version`: the decision costs the same however long the
+ * job's history is (commands in constant time).
+ *
+ * @example
+ * store.execute?.('job-1', (stream, snapshot) => {
+ *   const state = foldJobStream(stream, defaultUpcasters, snapshot?.state ?? initialJobState);
+ *   return E.map(toNewEvents)(decide(command, state.right, ctx)); // (sketch)
+ * }, { fromSnapshot: true });
+ */
+export interface StreamSnapshot {
+  readonly version: number;
+  readonly state: JobState;
+}
+
+/** Options of {@link EventStore.execute}. */
+export interface ExecuteOptions {
+  /**
+   * Ask for the read model's state of the job (a {@link StreamSnapshot}) plus the events after it instead of the
+   * whole stream. Stores without one (or without a complete one for this stream) give the whole stream.
+   */
+  readonly fromSnapshot?: boolean;
+  /**
+   * The decision depends on the lease renewed beside the stream (an expiry): stores whose other decisions do
+   * not read it (Postgres) then decide while holding the stream, with the lease read in the same transaction.
+   */
+  readonly withLease?: boolean;
+}
 
 /**
  * The event-store port (DESIGN section 6). Every adapter passes the contract suite in `jobledger/testing`.
@@ -85,9 +158,12 @@ export interface EventStore {
   close(): Promise<void>;
   /** A short description for messages (`sqlite:./jobledger.db`), without secrets. */
   readonly description: string;
+  /** Present when the store keeps renewed leases beside the streams (heartbeats then append nothing). */
+  readonly leases?: LeaseStore;
   /** Present when the store can decide inside its write transaction (see {@link TransactionalDecider}). */
   execute?<Err>(
     streamId: string,
     decider: TransactionalDecider<Err>,
+    options?: ExecuteOptions,
   ): TE.TaskEither<Err | StoreError, AppendResult>;
 }

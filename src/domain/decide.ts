@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { JobEvent, JobEventData, StatusChangeReason } from './codecs/events.js';
 import { JobError } from './errors.js';
+import type { LeaseRenewal } from './EventStore.js';
 import type { JobState } from './jobState.js';
 import { isTerminalStatus, leasedStatuses, type JobStatusName } from './JobStatusName.js';
 import type { AccessRelation, AccessSubjectType } from './model.js';
@@ -194,6 +195,44 @@ export const decideStatusChange = (
 };
 
 /**
+ * A heartbeat: the lease the agent holding the job gets (now + leaseMs), under its current claim. Refused for
+ * users (Forbidden) and for an agent that does not hold the job (Conflict: fencing, as for its reports).
+ *
+ * @example
+ * const lease = decideLeaseRenewal(state, { principal: agent, now, newId, leaseMs: 60_000 });
+ * // E.right({ agentId: 'agent-7', claimVersion: 2, expiresAt: <now + 60 s> })
+ */
+export const decideLeaseRenewal = (state: JobState, ctx: DecideContext): E.Either<JobError, LeaseRenewal> => {
+  const job = state.job;
+  const p = ctx.principal;
+  if (job === null || relationOf(p, state) === 'none')
+    return E.left(JobError.notFound('job', job?.id ?? '(unknown)'));
+  const status = state.status!;
+  const holder = p.kind === 'agent' ? p.id : job.agentId;
+  if (p.kind === 'user')
+    return E.left(JobError.forbidden('heartbeats come from the agent that holds the job'));
+  if (
+    !(leasedStatuses as readonly string[]).includes(status) ||
+    job.agentId === null ||
+    holder !== job.agentId
+  ) {
+    return E.left(
+      JobError.conflict(
+        `job ${job.id} is ${status} and not held by agent ${holder ?? '(none)'}: nothing to heartbeat`,
+        { jobId: job.id, from: status },
+      ),
+    );
+  }
+  return E.right({
+    agentId: job.agentId,
+    // Rows written before claim versions existed: -1 never matches a claim, so the renewal is kept but the
+    // lease in force stays the one of the events until the next claim.
+    claimVersion: state.claimVersion ?? -1,
+    expiresAt: new Date(ctx.now.getTime() + ctx.leaseMs),
+  });
+};
+
+/**
  * The decider: business rules for every command on one job. Pure: no I/O, no clock, no randomness.
  * Answers the events to append (possibly none) or the {@link JobError} that explains the refusal.
  *
@@ -278,24 +317,14 @@ export const decide = (command: JobCommand, state: JobState, ctx: DecideContext)
         }),
       );
     }
-    case 'Heartbeat': {
-      const holder = p.kind === 'agent' ? p.id : job.agentId;
-      if (p.kind === 'user')
-        return fail(JobError.forbidden('heartbeats come from the agent that holds the job'));
-      if (
-        !(leasedStatuses as readonly string[]).includes(status) ||
-        job.agentId === null ||
-        holder !== job.agentId
-      ) {
-        return fail(
-          JobError.conflict(
-            `job ${job.id} is ${status} and not held by agent ${holder ?? '(none)'}: nothing to heartbeat`,
-            { jobId: job.id, from: status },
-          ),
-        );
-      }
-      return ok({ type: 'JobLeaseRenewed', data: { agentId: job.agentId, leaseExpiresAt: leaseUntil(ctx) } });
-    }
+    case 'Heartbeat':
+      // Stores without lease storage beside the stream record the renewal as an event (as before).
+      return E.map((lease: LeaseRenewal): JobEvent[] => [
+        {
+          type: 'JobLeaseRenewed',
+          data: { agentId: lease.agentId, leaseExpiresAt: lease.expiresAt.toISOString() },
+        },
+      ])(decideLeaseRenewal(state, ctx));
     case 'ExpireLease': {
       if (p.kind !== 'system')
         return fail(JobError.forbidden('leases expire through the system (expireLeases)'));

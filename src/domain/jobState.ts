@@ -19,7 +19,47 @@ export interface JobState {
    * read-model rows written before file revisions existed lack it; `decide` always folds the stream itself.
    */
   readonly fileRevisions?: number;
+  /**
+   * The version of the event that gave the current holder its claim (Pending -> Claimed), null when nobody holds
+   * the job. A renewed lease is kept beside the stream under this version, so a renewal for an older claim never
+   * counts (fencing). Optional: rows written before leases lived beside the stream lack it.
+   */
+  readonly claimVersion?: number | null;
 }
+
+/**
+ * True when a state read back from a read model has every field `decide` needs (rows written by older versions
+ * lack some): only then may a command start from it instead of folding the whole stream.
+ */
+export const isCompleteSnapshot = (state: JobState): boolean =>
+  state.job !== null && state.fileRevisions !== undefined && state.claimVersion !== undefined;
+
+/**
+ * The lease deadline in force: the one the stream's last lease-setting event gave, or a later renewal kept
+ * beside the stream under the current claim (same claim version and holder). A renewal of an older claim, or
+ * of a job nobody holds, counts for nothing.
+ */
+export const leaseInForce = (
+  state: JobState,
+  renewal: { readonly agentId: string; readonly claimVersion: number; readonly expiresAt: Date } | undefined,
+): Date | null => {
+  const fromEvents = state.leaseExpiresAt;
+  if (
+    renewal === undefined ||
+    fromEvents === null ||
+    state.claimVersion == null ||
+    renewal.claimVersion !== state.claimVersion ||
+    renewal.agentId !== state.job?.agentId
+  )
+    return fromEvents;
+  return renewal.expiresAt.getTime() > fromEvents.getTime() ? renewal.expiresAt : fromEvents;
+};
+
+/** `state` with the lease deadline in force (see {@link leaseInForce}). */
+export const withLeaseInForce = (state: JobState, renewal: Parameters<typeof leaseInForce>[1]): JobState => {
+  const lease = leaseInForce(state, renewal);
+  return lease === state.leaseExpiresAt ? state : { ...state, leaseExpiresAt: lease };
+};
 
 /** The state of a job whose stream does not exist yet. */
 export const initialJobState: JobState = {
@@ -29,6 +69,7 @@ export const initialJobState: JobState = {
   archived: false,
   leaseExpiresAt: null,
   access: [],
+  claimVersion: null,
 };
 
 /** What `evolve` needs besides the event: when, by whom, at which stream version. */
@@ -97,7 +138,14 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
           },
         ],
       };
-      return { ...state, job: created, version: ctx.version, status: 'Created', fileRevisions: 1 };
+      return {
+        ...state,
+        job: created,
+        version: ctx.version,
+        status: 'Created',
+        fileRevisions: 1,
+        claimVersion: null,
+      };
     }
     case 'JobStatusChanged': {
       if (job === null) return { ...state, version: ctx.version };
@@ -105,10 +153,19 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
       // A release or requeue gives the job back: the old holder no longer holds anything (fencing).
       const agentId = d.to === 'Pending' ? null : d.agentId !== undefined ? d.agentId : job.agentId;
       const leaseExpiresAt = d.leaseExpiresAt !== undefined ? new Date(d.leaseExpiresAt) : null;
+      // A claim starts a new lease generation; giving the job back (or ending it) ends it. Reports of the
+      // holder (Validating, Running, ...) and the Unknown of an expiry keep it: the late agent may still report.
+      const claimVersion =
+        d.to === 'Claimed'
+          ? ctx.version
+          : d.to === 'Pending' || d.to === 'Completed' || d.to === 'Failed' || d.to === 'Canceled'
+            ? null
+            : state.claimVersion;
       return {
         ...state,
         version: ctx.version,
         status: d.to,
+        ...(claimVersion !== undefined && { claimVersion }),
         leaseExpiresAt:
           d.to === 'Claimed' || d.to === 'Validating' || d.to === 'Running' || d.to === 'Uploading'
             ? leaseExpiresAt

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
-import type { AppendResult, TransactionalDecider } from '../../domain/EventStore.js';
+import type { AppendResult, ExecuteOptions, TransactionalDecider } from '../../domain/EventStore.js';
 import type { ProjectedEventStore } from '../../projections/ReadModelStore.js';
 
 /**
@@ -25,8 +25,8 @@ export const countAppendedEvents = (
     };
   const append: ProjectedEventStore['append'] = (streamId, events, options) =>
     counted(store.append(streamId, events, options));
-  const execute = <Err>(streamId: string, decider: TransactionalDecider<Err>) =>
-    counted(store.execute!(streamId, decider));
+  const execute = <Err>(streamId: string, decider: TransactionalDecider<Err>, options?: ExecuteOptions) =>
+    counted(store.execute!(streamId, decider, options));
   const wrapped = new Proxy(store, {
     get(target, key) {
       if (key === 'append') return append;

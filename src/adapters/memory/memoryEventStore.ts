@@ -5,6 +5,8 @@ import {
   wrongExpectedVersion,
   type AppendResult,
   type EventStore,
+  type ExecuteOptions,
+  type LeaseRenewal,
   type TransactionalDecider,
 } from '../../domain/EventStore.js';
 import type { StoredEvent } from '../../domain/storedEvent.js';
@@ -34,7 +36,9 @@ const parsePosition = (after: string | undefined): number => {
 export const memoryEventStore = (): ProjectedEventStore & WithDefaultBlobStore => {
   const all: StoredEvent[] = [];
   const streams = new Map<string, StoredEvent[]>();
-  const readModel = memoryReadModel();
+  // Renewed leases beside the streams (heartbeats append nothing): job stream id -> the last renewal.
+  const leases = new Map<string, LeaseRenewal>();
+  const readModel = memoryReadModel((jobId) => leases.get(`job-${jobId}`));
   let closed = false;
   let wake: (() => void) | undefined;
   let wakeUp = new Promise<void>((resolve) => (wake = resolve));
@@ -80,6 +84,19 @@ export const memoryEventStore = (): ProjectedEventStore & WithDefaultBlobStore =
     description: 'memory:',
     defaultBlobStore: () => memoryBlobStore(),
     readModel,
+    leases: {
+      renew:
+        (streamId, renewal, { expected }) =>
+        async () => {
+          if (closed) return E.left(closedError());
+          const actual = versionOf(streamId);
+          if (actual !== expected)
+            return E.left(wrongExpectedVersion(streamId, expected, actual === -1 ? 'no-stream' : actual));
+          leases.set(streamId, renewal);
+          return E.right(undefined);
+        },
+      get: async (streamId) => leases.get(streamId),
+    },
     append:
       (streamId, events, { expected }) =>
       async () => {
@@ -94,10 +111,17 @@ export const memoryEventStore = (): ProjectedEventStore & WithDefaultBlobStore =
         return commit(streamId, events);
       },
     execute:
-      <Err>(streamId: string, decider: TransactionalDecider<Err>) =>
+      <Err>(streamId: string, decider: TransactionalDecider<Err>, options: ExecuteOptions = {}) =>
       async (): Promise<E.Either<Err | StoreError, AppendResult>> => {
         if (closed) return E.left(closedError());
-        const decided = decider(streams.get(streamId) ?? []);
+        const stream = streams.get(streamId) ?? [];
+        // The read model is applied in the same synchronous step as each append: its state is exact here.
+        const snapshot = options.fromSnapshot === true ? readModel.snapshotOf(streamId) : undefined;
+        const lease = leases.get(streamId);
+        const decided =
+          snapshot === undefined
+            ? decider(stream, undefined, lease)
+            : decider(stream.slice(snapshot.version + 1), snapshot, lease);
         if (E.isLeft(decided)) return decided;
         if (decided.right.length === 0) {
           return E.right({ nextVersion: versionOf(streamId) + 1, position: String(all.length), events: [] });
@@ -107,7 +131,8 @@ export const memoryEventStore = (): ProjectedEventStore & WithDefaultBlobStore =
     async *readStream(streamId, options = {}) {
       if (closed) throw new Error(closedError().message);
       const from = options.from ?? 0;
-      for (const event of [...(streams.get(streamId) ?? [])]) if (event.version >= from) yield event;
+      // Versions are dense from 0, so version v is at index v: reading the tail costs the tail, not the stream.
+      for (const event of (streams.get(streamId) ?? []).slice(Math.max(0, from))) yield event;
     },
     async *readAll(options = {}) {
       if (closed) throw new Error(closedError().message);

@@ -1,4 +1,5 @@
-import type { JobState } from '../../domain/jobState.js';
+import type { LeaseRenewal, StreamSnapshot } from '../../domain/EventStore.js';
+import { isCompleteSnapshot, leaseInForce, type JobState } from '../../domain/jobState.js';
 import type { StoredEvent } from '../../domain/storedEvent.js';
 import { relationOf } from '../../domain/policy.js';
 import { deepFreeze } from './deepFreeze.js';
@@ -20,10 +21,17 @@ interface Entry {
 }
 
 /**
- * The read model in memory: one entry per job with its full state and its list row. Positions are compared as
+ * The read model in memory: one entry per job with its full state and its list row. `renewedLease` gives the
+ * lease renewed beside a job's stream, so that `expiredLeases` answers by the deadline in force. Positions are compared as
  * integers (the memory store's positions are decimal counters).
  */
-export const memoryReadModel = (): ReadModelStore & { applySync(events: readonly StoredEvent[]): void } => {
+export const memoryReadModel = (
+  renewedLease: (jobId: string) => LeaseRenewal | undefined = () => undefined,
+): ReadModelStore & {
+  applySync(events: readonly StoredEvent[]): void;
+  /** The projected state of a job stream when it is complete enough to decide on (see isCompleteSnapshot). */
+  snapshotOf(streamId: string): StreamSnapshot | undefined;
+} => {
   let jobs = new Map<string, Entry>();
   let checkpoint: number | null = null;
 
@@ -43,6 +51,10 @@ export const memoryReadModel = (): ReadModelStore & { applySync(events: readonly
 
   return {
     applySync,
+    snapshotOf(streamId) {
+      const state = streamId.startsWith('job-') ? jobs.get(streamId.slice(4))?.state : undefined;
+      return state !== undefined && isCompleteSnapshot(state) ? { version: state.version, state } : undefined;
+    },
     async apply(events) {
       applySync(events);
     },
@@ -76,7 +88,15 @@ export const memoryReadModel = (): ReadModelStore & { applySync(events: readonly
     },
     async expiredLeases(now, limit) {
       return [...jobs.values()]
-        .filter((e) => e.row.leaseExpiresAt !== null && e.row.leaseExpiresAt.getTime() <= now.getTime())
+        .filter((e) => {
+          // The deadline in force: a heartbeat renews the lease beside the stream, not in the row.
+          if (e.row.leaseExpiresAt === null) return false;
+          const lease = leaseInForce(
+            { ...e.state, leaseExpiresAt: e.row.leaseExpiresAt },
+            renewedLease(e.row.jobId),
+          );
+          return lease !== null && lease.getTime() <= now.getTime();
+        })
         .slice(0, limit)
         .map((e) => e.row.jobId);
     },

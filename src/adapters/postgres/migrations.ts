@@ -653,6 +653,28 @@ CREATE TABLE IF NOT EXISTS ${q('merkle_head')} (
 `;
 
 /**
+ * Version 6: claims by function without a scan of the queue. An agent that asks only for some functions walks
+ * the Pending jobs of each of them, oldest first, instead of every Pending job of its tenant.
+ */
+const v6 = ({ q }: PostgresNames): string => `
+CREATE INDEX IF NOT EXISTS jobs_claimable_by_function ON ${q('jobs')} (tenant_id, function_id, created, job_id)
+  WHERE status = 'Pending' AND NOT archived;
+`;
+
+/**
+ * Version 7: leases renewed beside the streams. The last renewal of each job, kept by a compare-and-set on the
+ * stream under its writer lock (heartbeats append no events); it counts only under the claim it names.
+ */
+const v7 = ({ q }: PostgresNames): string => `
+CREATE TABLE IF NOT EXISTS ${q('job_leases')} (
+  job_id        text COLLATE "C" PRIMARY KEY,
+  agent_id      text COLLATE "C" NOT NULL,
+  claim_version integer NOT NULL,
+  expires_at    timestamptz NOT NULL
+);
+`;
+
+/**
  * The schema of the Postgres store, oldest first. Never edit a released step: add a new one, so that a schema
  * written by an older jobledger is brought forward on open.
  */
@@ -662,6 +684,8 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { version: 3, description: 'lean job projections: job_agents instead of per-status rows', sql: v3 },
   { version: 4, description: 'the leaves of the Merkle tree over the log (audit proofs)', sql: v4 },
   postgresIdempotencyMigration,
+  { version: 6, description: 'claims by function without a scan of the queue', sql: v6 },
+  { version: 7, description: 'leases renewed beside the streams (heartbeats append no events)', sql: v7 },
 ];
 
 /** The schema version this jobledger writes. */

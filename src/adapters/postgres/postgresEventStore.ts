@@ -11,10 +11,12 @@ import {
   wrongExpectedVersion,
   type AppendResult,
   type ExpectedVersion,
+  type ExecuteOptions,
+  type LeaseRenewal,
   type TransactionalDecider,
   type WrongExpectedVersion,
 } from '../../domain/EventStore.js';
-import type { JobState } from '../../domain/jobState.js';
+import { isCompleteSnapshot, type JobState } from '../../domain/jobState.js';
 import { jobIdOfStream, type NewEvent, type StoredEvent } from '../../domain/storedEvent.js';
 import type {
   ProjectedEventStore,
@@ -34,6 +36,7 @@ import { foldProjection, jobProjectionPayload, projectionJson } from './postgres
 import { claimOffers, postgresReadModel } from './postgresReadModel.js';
 import { checkSchemaName, redactPostgresUrl, type PostgresTargetSession } from './postgresUrl.js';
 import { rebuildPostgresReadModel, type EventRow } from './rebuildPostgresReadModel.js';
+import { leaseOfRow, postgresLeases, selectLeaseSql } from './postgresLeases.js';
 import { emptyView, extendView, projectedOf, streamCache, viewOf, type StreamView } from './streamCache.js';
 import type { WithDefaultBlobStore } from '../../app/BlobStore.js';
 import { cachedBlobStore } from '../blobs/cachedBlobStore.js';
@@ -472,9 +475,10 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
   const lockedWriteOnce = async <Err>(
     streamId: string,
     known: StreamView | undefined,
-    plan: (view: StreamView) => E.Either<Err, readonly NewEvent[]>,
+    plan: (view: StreamView, lease?: LeaseRenewal) => E.Either<Err, readonly NewEvent[]>,
     expected: string,
     sending: (s: Sealed) => void,
+    withLease = false,
   ): Promise<E.Either<Err | StoreError, AppendResult>> => {
     const client = await pool.connect();
     lockedWrites++;
@@ -493,7 +497,13 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         view = viewOf(streamId, whole.rows.map(toStoredEvent));
       }
       cache.set(view);
-      const planned = plan(view);
+      const jobId = jobIdOfStream(streamId);
+      // Read under the stream's lock, which renewals take too: the decision sees the deadline in force.
+      const lease =
+        withLease && jobId !== undefined
+          ? leaseOfRow((await client.query(selectLeaseSql(names), [jobId])).rows[0])
+          : undefined;
+      const planned = plan(view, lease);
       if (E.isLeft(planned) || planned.right.length === 0) {
         await client.query('ROLLBACK');
         open = false;
@@ -533,12 +543,13 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
   const lockedWrite = <Err>(
     streamId: string,
     known: StreamView | undefined,
-    plan: (view: StreamView) => E.Either<Err, readonly NewEvent[]>,
+    plan: (view: StreamView, lease?: LeaseRenewal) => E.Either<Err, readonly NewEvent[]>,
     expected: string,
+    withLease = false,
   ): Promise<E.Either<Err | StoreError, AppendResult>> => {
     let sent: Sealed | undefined;
     return connections.settle({
-      attempt: () => lockedWriteOnce(streamId, known, plan, expected, (s) => (sent = s)),
+      attempt: () => lockedWriteOnce(streamId, known, plan, expected, (s) => (sent = s), withLease),
       landed: async () => {
         const s = sent;
         sent = undefined;
@@ -587,6 +598,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     schema,
     readModel,
     merkleLeaves: () => postgresMerkleLeaves({ pool, q, ready }),
+    leases: postgresLeases({ names, ready, pool, description }),
     migrate: async () => {
       await ready();
       return latestPostgresSchemaVersion;
@@ -624,13 +636,34 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         }
       },
     execute:
-      <Err>(streamId: string, decider: TransactionalDecider<Err>) =>
+      <Err>(streamId: string, decider: TransactionalDecider<Err>, options: ExecuteOptions = {}) =>
       async (): Promise<E.Either<Err | StoreError, AppendResult>> => {
         if (closed) return E.left(closedError());
-        const decideOn = (v: StreamView) => decider(v.events!);
         const jobId = jobIdOfStream(streamId);
+        // The view keeps the job's projected state up to date as it grows (it is what the append projects
+        // from): a command starts from it and folds only the events it has not taken in (none, usually).
+        const decideOn = (v: StreamView, lease?: LeaseRenewal) => {
+          const state = options.fromSnapshot === true && jobId !== undefined ? projectedOf(v) : undefined;
+          const events = v.events!;
+          // A view holds its stream from version 0, so version n is at index n.
+          if (state === undefined || !isCompleteSnapshot(state) || events[0]?.version !== 0)
+            return decider(events, undefined, lease);
+          return decider(events.slice(state.version + 1), { version: state.version, state }, lease);
+        };
+        const decideLocked = (withLease: boolean) => {
+          const known = cache.get(streamId);
+          return lockedWrite(
+            streamId,
+            known?.events === undefined ? undefined : known,
+            decideOn,
+            'any',
+            withLease,
+          );
+        };
         try {
           await ready();
+          // An expiry: decided while holding the stream, on the lease renewals keep under the same lock.
+          if (options.withLease === true) return await decideLocked(true);
           const cached = cache.get(streamId);
           // A stream this object does not know is first taken to be empty: a command that creates it (the usual
           // reason not to know it) then costs one round trip, and if the stream exists the append returns it.
@@ -662,13 +695,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
             fresh = true;
           }
           // The stream kept moving under the optimistic attempts: decide while holding it.
-          const known = cache.get(streamId);
-          return await lockedWrite(
-            streamId,
-            known?.events === undefined ? undefined : known,
-            decideOn,
-            'any',
-          );
+          return await decideLocked(false);
         } catch (error) {
           if (closed) return E.left(closedError());
           return E.left(failure(`a command on ${streamId}`, error));

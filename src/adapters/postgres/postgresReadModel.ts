@@ -199,14 +199,26 @@ export const postgresReadModel = (
     async claimCandidates(agent, functionIds, limit) {
       await ready();
       const args = new SqlArgs();
-      const claimable = claimableSql(agent, functionIds, args);
+      const claimable = claimableSql(agent, undefined, args);
       const window = args.add(limit + claimWindow);
+      const functions = functionIds === undefined ? [] : [...new Set(functionIds)];
+      // With a function filter: one walk of jobs_claimable_by_function per function, merged, so that a filter
+      // that matches nothing is one index probe per function rather than a scan of the tenant's queue.
+      const source =
+        functions.length === 0
+          ? `SELECT j.job_id, j.created FROM ${jobs} j WHERE ${claimable}
+             ORDER BY j.created, j.job_id LIMIT ${window} OFFSET 0`
+          : `SELECT u.job_id, u.created FROM (${functions
+              .map(
+                (fn) => `(SELECT j.job_id, j.created FROM ${jobs} j WHERE ${claimable}
+                  AND j.function_id = ${args.add(fn)} ORDER BY j.created, j.job_id LIMIT ${window})`,
+              )
+              .join(' UNION ALL ')}) u ORDER BY u.created, u.job_id LIMIT ${window} OFFSET 0`;
       const r = await pool.query<{ job_id: string; locked: boolean }>(
         `SELECT c.job_id, c.locked FROM (
            SELECT j.job_id, j.created,
              NOT pg_try_advisory_xact_lock_shared(${names.writerLockClass}, hashtext('job-' || j.job_id)) AS locked
-           FROM (SELECT j.job_id, j.created FROM ${jobs} j WHERE ${claimable}
-                 ORDER BY j.created, j.job_id LIMIT ${window} OFFSET 0) j) c
+           FROM (${source}) j) c
          ORDER BY c.locked, c.created, c.job_id
          LIMIT ${args.add(limit)}`,
         args.values,
@@ -220,8 +232,12 @@ export const postgresReadModel = (
       await ready();
       const r = await pool.query<{ job_id: string }>({
         name: `${names.schema}:expired-leases`,
-        text: `SELECT job_id FROM ${jobs} WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= $1
-               ORDER BY lease_expires_at, job_id LIMIT $2`,
+        // The deadline in force: a heartbeat renews the lease in job_leases (beside the stream), not in the row.
+        text: `SELECT j.job_id FROM ${jobs} j
+                 LEFT JOIN ${q('job_leases')} l ON l.job_id = j.job_id AND l.agent_id = j.agent_id
+               WHERE j.lease_expires_at IS NOT NULL AND j.lease_expires_at <= $1
+                 AND (l.expires_at IS NULL OR l.expires_at <= $1)
+               ORDER BY j.lease_expires_at, j.job_id LIMIT $2`,
         values: [now, limit],
       });
       return r.rows.map((row) => row.job_id);

@@ -195,6 +195,31 @@ ${countNewIn}
     `,
   },
   idempotencyMigration,
+  {
+    version: 5,
+    description: 'leases renewed beside the streams (heartbeats append no events)',
+    sql: `
+      -- The last lease renewal of each job: kept by a compare-and-set on the stream's version, never by an
+      -- event, so a job that runs for hours keeps a short history. It counts only under the claim it names
+      -- (claim_version, the version of the claim event); a rebuild of the projections leaves it alone.
+      CREATE TABLE IF NOT EXISTS job_leases (
+        job_id        TEXT    PRIMARY KEY,
+        agent_id      TEXT    NOT NULL,
+        claim_version INTEGER NOT NULL,
+        expires_at    INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 6,
+    description: 'claims by function without a scan of the queue',
+    sql: `
+      -- An agent that asks only for some functions walks the Pending jobs of each of them, oldest first, instead
+      -- of every Pending job of its tenant: a function filter that matches nothing costs one index probe.
+      CREATE INDEX IF NOT EXISTS jobs_claimable_by_function ON jobs (tenant_id, function_id, created, job_id)
+        WHERE status = 'Pending' AND archived = 0;
+    `,
+  },
 ];
 
 /** The schema version this jobledger writes. */

@@ -8,14 +8,18 @@ import {
   wrongExpectedVersion,
   type AppendResult,
   type ExpectedVersion,
+  type ExecuteOptions,
+  type StreamSnapshot,
   type TransactionalDecider,
   type WrongExpectedVersion,
 } from '../../domain/EventStore.js';
-import type { NewEvent, StoredEvent } from '../../domain/storedEvent.js';
+import { isCompleteSnapshot } from '../../domain/jobState.js';
+import { jobIdOfStream, type NewEvent, type StoredEvent } from '../../domain/storedEvent.js';
 import type { ProjectedEventStore, ProjectionProgress } from '../../projections/ReadModelStore.js';
 import { emptyTip, sealEvents, type StreamTip } from '../sealEvents.js';
 import { openSqliteDatabase } from './openSqliteDatabase.js';
 import { rebuildPendingSql, rebuildSqliteReadModel } from './rebuildSqliteReadModel.js';
+import { sqliteLeases } from './sqliteLeases.js';
 import { sqliteProjection } from './sqliteProjection.js';
 import { sqliteReadModel } from './sqliteReadModel.js';
 import type { WithDefaultBlobStore } from '../../app/BlobStore.js';
@@ -96,7 +100,11 @@ type Command = {
   readonly resolve: (result: E.Either<unknown, AppendResult>) => void;
 } & (
   | { readonly kind: 'append'; readonly events: readonly NewEvent[]; readonly expected: ExpectedVersion }
-  | { readonly kind: 'execute'; readonly decider: TransactionalDecider<unknown> }
+  | {
+      readonly kind: 'execute';
+      readonly decider: TransactionalDecider<unknown>;
+      readonly fromSnapshot: boolean;
+    }
 );
 
 /** A subscriber waiting for new events. */
@@ -195,6 +203,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
   };
 
   const projection = sqliteProjection(db);
+  const leases = sqliteLeases(db, { ensureOpen, description });
   const readModel = sqliteReadModel({ db, projection, write, ensureOpen });
 
   // --- subscribers -------------------------------------------------------------------------------------------
@@ -226,6 +235,13 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
   let flushScheduled = false;
 
   const tipOf = (streamId: string): StreamTip => selectTip.get(streamId) ?? emptyTip;
+
+  /** The projected state of a job stream, when complete enough to decide on (see isCompleteSnapshot). */
+  const snapshotOf = (streamId: string): StreamSnapshot | undefined => {
+    const jobId = jobIdOfStream(streamId);
+    const state = jobId === undefined ? undefined : projection.load(jobId);
+    return state !== undefined && isCompleteSnapshot(state) ? { version: state.version, state } : undefined;
+  };
 
   /** Seals, stores and projects the events of one command. Runs inside the command's savepoint. */
   const store = (
@@ -268,8 +284,17 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
       }
       return E.right({ tip, events: command.events });
     }
+    const snapshot = command.fromSnapshot ? snapshotOf(command.streamId) : undefined;
+    if (snapshot !== undefined) {
+      // The job's row is written in the transaction of every append, so it is the stream's state at its version:
+      // only the events after it are read (none, unless a rebuild is under way).
+      const tail = selectStream.all(command.streamId, snapshot.version + 1, -1).map(toStoredEvent);
+      const decided = command.decider(tail, snapshot, leases.lookup(command.streamId));
+      if (E.isLeft(decided)) return decided;
+      return E.right({ tip: tipOf(command.streamId), events: decided.right });
+    }
     const stream = selectWholeStream.all(command.streamId).map(toStoredEvent);
-    const decided = command.decider(stream);
+    const decided = command.decider(stream, undefined, leases.lookup(command.streamId));
     if (E.isLeft(decided)) return decided;
     const last = stream[stream.length - 1];
     return E.right({
@@ -405,6 +430,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
         : filesystemBlobStore({ dir: join(dirname(file), 'jobledger-files') }),
     readModel,
     merkleLeaves: () => sqliteMerkleLeaves(db, ensureOpen),
+    leases: leases.port,
     stats: () => ({ transactions, commands, events: storedEvents }),
     settings: () => {
       ensureOpen();
@@ -421,9 +447,9 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
       () =>
         enqueue<WrongExpectedVersion>({ kind: 'append', streamId, events, expected }),
     execute:
-      <Err>(streamId: string, decider: TransactionalDecider<Err>) =>
+      <Err>(streamId: string, decider: TransactionalDecider<Err>, options: ExecuteOptions = {}) =>
       () =>
-        enqueue<Err>({ kind: 'execute', streamId, decider }),
+        enqueue<Err>({ kind: 'execute', streamId, decider, fromSnapshot: options.fromSnapshot === true }),
     async *readStream(streamId, options = {}) {
       let from = options.from ?? 0;
       for (;;) {

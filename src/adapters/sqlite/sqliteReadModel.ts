@@ -95,9 +95,13 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
     'SELECT j.*, s.state FROM jobs j JOIN job_states s USING (job_id) ORDER BY j.job_id',
   );
   const selectExpired = db
-    .prepare<[number, number], string>(
-      `SELECT job_id FROM jobs WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ?
-       ORDER BY lease_expires_at, job_id LIMIT ?`,
+    .prepare<[number, number, number], string>(
+      // The deadline in force: a heartbeat renews the lease in job_leases (beside the stream), not in the row.
+      // Rows renewed under an older claim of the same agent end before that agent's newer claim's lease did.
+      `SELECT j.job_id FROM jobs j LEFT JOIN job_leases l ON l.job_id = j.job_id AND l.agent_id = j.agent_id
+       WHERE j.lease_expires_at IS NOT NULL AND j.lease_expires_at <= ?
+         AND (l.expires_at IS NULL OR l.expires_at <= ?)
+       ORDER BY j.lease_expires_at, j.job_id LIMIT ?`,
     )
     .pluck();
 
@@ -143,16 +147,32 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
     },
     async claimCandidates(agent, functionIds, limit) {
       ensureOpen();
-      const claimable = claimableSql(agent, functionIds);
+      if (functionIds === undefined || functionIds.length === 0) {
+        const claimable = claimableSql(agent, undefined);
+        return prepared(
+          `SELECT j.job_id FROM jobs j WHERE ${claimable.sql} ORDER BY j.created ASC, j.job_id ASC LIMIT ?`,
+        )
+          .pluck()
+          .all(...claimable.args, limit) as string[];
+      }
+      // One index walk per function (jobs_claimable_by_function), merged: the oldest `limit` of each, then of all.
+      const functions = [...new Set(functionIds)];
+      const claimable = claimableSql(agent, undefined);
+      // INDEXED BY: left to itself the planner prefers jobs_claimable, which is in created order already, and
+      // scans the whole queue when the function matches nothing (migration step 4 creates the index on open).
+      const branch = `SELECT * FROM (SELECT j.job_id, j.created FROM jobs j INDEXED BY jobs_claimable_by_function
+        WHERE ${claimable.sql}
+        AND j.function_id = ? ORDER BY j.created ASC, j.job_id ASC LIMIT ?)`;
       return prepared(
-        `SELECT j.job_id FROM jobs j WHERE ${claimable.sql} ORDER BY j.created ASC, j.job_id ASC LIMIT ?`,
+        `SELECT job_id FROM (${functions.map(() => branch).join(' UNION ALL ')})
+         ORDER BY created ASC, job_id ASC LIMIT ?`,
       )
         .pluck()
-        .all(...claimable.args, limit) as string[];
+        .all(...functions.flatMap((fn) => [...claimable.args, fn, limit]), limit) as string[];
     },
     async expiredLeases(now, limit) {
       ensureOpen();
-      return selectExpired.all(now.getTime(), limit);
+      return selectExpired.all(now.getTime(), now.getTime(), limit);
     },
     async apply(events) {
       ensureOpen();

@@ -177,12 +177,13 @@ export const tracedEventStore = (
     overrides.execute = <Err>(
       streamId: string,
       decider: Parameters<NonNullable<EventStore['execute']>>[1],
+      executeOptions?: Parameters<NonNullable<EventStore['execute']>>[2],
     ): TE.TaskEither<Err | StoreError, AppendResult> =>
       (() =>
         appendSpan(
           streamId,
           { 'jobledger.store.transactional': true },
-          execute(streamId, decider) as () => Promise<E.Either<StoreError, AppendResult>>,
+          execute(streamId, decider, executeOptions) as () => Promise<E.Either<StoreError, AppendResult>>,
         )) as TE.TaskEither<Err | StoreError, AppendResult>;
   }
   return overriding(store, overrides);

@@ -125,7 +125,14 @@ describe('the SQLite read model answers like the memory read model', () => {
       { id: 'agent-9', tenantId: 't2', poolIds: ['pool-b'] },
     ];
     for (const agent of agents) {
-      for (const functionIds of [undefined, [], ['fn-2'], ['fn-1', 'fn-2']]) {
+      for (const functionIds of [
+        undefined,
+        [],
+        ['fn-2'],
+        ['fn-1', 'fn-2'],
+        ['fn-none'],
+        ['fn-2', 'fn-2', 'fn-none'],
+      ]) {
         const expected = await memory.readModel.claimCandidates(agent, functionIds, 50);
         expect(await sqlite.readModel.claimCandidates(agent, functionIds, 50)).toEqual(expected);
       }
