@@ -17,8 +17,9 @@ export type TokenName = keyof typeof principals;
 export const startServer = async (
   storeUrl = 'memory:',
   bodyLimit?: number,
+  ledgerOptions: Omit<Parameters<typeof createJobLedger>[0], 'store'> = {},
 ): Promise<{ url: string; ledger: JobLedger; server: HttpServer; stop: () => Promise<void> }> => {
-  const ledger = createJobLedger({ store: openStore(storeUrl) });
+  const ledger = createJobLedger({ ...ledgerOptions, store: openStore(storeUrl) });
   const server = createHttpServer({
     ledger,
     tokens: new Map(Object.entries(principals) as [string, TokenPrincipal][]),

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,8 @@ describeWith(chromiumBrowser, 'the page in Chromium', () => {
   let s: Awaited<ReturnType<typeof startServer>>;
   let browser: Browser;
   beforeAll(async () => {
-    s = await startServer();
+    // With a signing key, so the page shows the job's proof against a signed digest.
+    s = await startServer('memory:', undefined, { signingKey: generateKeyPairSync('ed25519').privateKey });
     browser = await chromium.launch({
       executablePath,
       headless: true,
@@ -93,6 +95,21 @@ describeWith(chromiumBrowser, 'the page in Chromium', () => {
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(7);
     expect(await rows.last().textContent()).toContain('Completed');
     await expect.poll(() => page.locator('#audit .ok').count(), { timeout: 10_000 }).toBe(8);
+    // Every audit event has its leaf in the signed tree, and the proof file is offered for offline checking.
+    await expect
+      .poll(() => page.locator('#proof').textContent(), { timeout: 10_000 })
+      .toMatch(/proven against digest \d+/);
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('#audit td.leaf')
+            .evaluateAll(
+              (cells) => cells.filter((c) => /^leaf \d+ of \d+$/.test(c.textContent ?? '')).length,
+            ),
+        { timeout: 10_000 },
+      )
+      .toBe(8);
     // The machine, drawn from /machine.json, with this job's path: six edges taken, Completed the current one.
     const taken = await page
       .locator('#machine path.edge.taken[data-from]')

@@ -72,11 +72,12 @@ async function showJob(id) {
     job.archive_status_history.map((a) => '<tr><td>' + when(a.created) + '</td><td>' + esc(a.name) + '</td><td>' + esc(a.created_by_id) + '</td><td>' + esc(a.reason) + '</td></tr>').join('') +
     '</tbody></table><h2>Comments</h2>' +
     (job.comments.length === 0 ? '<p class="muted">none</p>' : '<table><tbody>' + job.comments.map((c) => '<tr><td>' + when(c.created) + '</td><td>' + esc(c.created_by_id) + '</td><td>' + esc(c.content) + '</td><td class="muted">' + (c.comments.length ? c.comments.length + ' replies' : '') + '</td></tr>').join('') + '</tbody></table>') +
-    '<h2>Audit events</h2><table id="audit"><thead><tr><th>#</th><th>type</th><th>who</th><th>recorded</th><th>hash</th></tr></thead><tbody>' +
+    '<h2>Audit events</h2><p id="proof" class="muted"></p><table id="audit"><thead><tr><th>#</th><th>type</th><th>who</th><th>recorded</th><th>hash</th><th>in the signed log</th></tr></thead><tbody>' +
     events.map((e) => '<tr><td>' + e.version + '</td><td>' + esc(e.type) + '</td><td>' + esc(e.metadata.actor && e.metadata.actor.id) + '</td><td>' + when(e.metadata.recorded_at) +
-      '</td><td><code>' + esc(e.metadata.hash) + '</code> ' + (broken.has(e.version) ? '<span class="bad" title="' + esc(broken.get(e.version)) + '">✗ ' + esc(broken.get(e.version)) + '</span>' : '<span class="ok" title="hash recomputed by the server from the event and linked to the one before">✓ verified</span>') + '</td></tr>').join('') +
+      '</td><td><code>' + esc(e.metadata.hash) + '</code> ' + (broken.has(e.version) ? '<span class="bad" title="' + esc(broken.get(e.version)) + '">✗ ' + esc(broken.get(e.version)) + '</span>' : '<span class="ok" title="hash recomputed by the server from the event and linked to the one before">✓ verified</span>') + '</td><td class="leaf" data-version="' + e.version + '"></td></tr>').join('') +
     '</tbody></table>';
   jobPictures(document.getElementById('pictures'), job).catch(fail);
+  showProof(path).catch(() => {});
   // Downloads go through fetch, since a link cannot send the bearer token; the bytes are checked by the server.
   for (const button of document.querySelectorAll('#files button'))
     button.addEventListener('click', async () => {
@@ -95,6 +96,29 @@ async function showJob(id) {
   const refresh = (e) => { if (Number(e.lastEventId) > seen) { seen = Number(e.lastEventId); stream.close(); showJob(id).catch(fail); } };
   for (const type of ['JobStatusChanged', 'JobArchived', 'JobRestored', 'JobCommentAdded', 'JobAgentAssigned', 'JobCreated', 'JobPropertiesUpdated', 'JobFileRevisionAdded', 'message'])
     stream.addEventListener(type, refresh);
+}
+// The job's inclusion proof against a new signed digest (only when the server has a signing key): each event's
+// leaf in the Merkle tree over the whole log, and the proof file to check offline with jobledger check-proof.
+async function showProof(path) {
+  const res = await fetch(path + '/proof', { headers: { authorization: 'Bearer ' + token() } });
+  const box = document.getElementById('proof');
+  if (!box) return;
+  if (!res.ok) { box.textContent = 'no signed digest: serve --signing-key makes one'; return; }
+  const proof = await res.json();
+  const d = proof.digest;
+  box.innerHTML = 'proven against digest ' + esc(d.treeSize) + ' (root <code>' + esc(d.rootHash.slice(0, 16)) + '…</code>, key ' + esc(d.keyId) + ', ' + when(d.timestamp) +
+    ') <button id="proof-download">download proof.json</button> — check it offline: <code>jobledger check-proof proof.json --key KEY.pub</code>';
+  for (const entry of proof.events) {
+    const cell = document.querySelector('#audit td.leaf[data-version="' + entry.event.version + '"]');
+    if (cell) cell.textContent = 'leaf ' + entry.leafIndex + ' of ' + d.treeSize;
+  }
+  document.getElementById('proof-download').addEventListener('click', () => {
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([JSON.stringify(proof, null, 2)], { type: 'application/json' }));
+    link.download = 'proof.json';
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  });
 }
 function properties(r) {
   return [['display name', r.display_name], ['description', r.description], ['external id', r.external_identifier], ['version', r.version_name]]
