@@ -8,6 +8,7 @@ import { JobError } from '../../domain/errors.js';
 import { decodeFileRevisions } from './answerCodecs.js';
 import { CacheUnusable, ContentMismatch, type FileCache, type LocalCopy } from './fileCache.js';
 import type { RemoteKit } from './remoteKit.js';
+import { bufferReaders } from '../../app/session/bufferReaders.js';
 
 type FileCallNames =
   'uploadResult' | 'fileRevisions' | 'readBytes' | 'readText' | 'readJson' | 'copyTo' | 'openFile';
@@ -186,25 +187,7 @@ export const remoteFileCalls = (kit: RemoteKit, cache: FileCache): Pick<JobLedge
       );
     },
     fileRevisions,
-    readBytes: (id, input) => async () =>
-      E.map((b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))(await bytesOf(id, input)),
-    readText: (id, input) => async () => E.map((b: Buffer) => b.toString('utf8'))(await bytesOf(id, input)),
-    readJson: (id, input) => async () => {
-      const bytes = await bytesOf(id, input);
-      if (E.isLeft(bytes)) return bytes;
-      try {
-        return E.right(JSON.parse(bytes.right.toString('utf8')) as unknown);
-      } catch (cause) {
-        return E.left(
-          JobError.validation([
-            {
-              path: '(file)',
-              message: `the file of job ${String(id)} is not valid JSON (${cause instanceof Error ? cause.message : String(cause)}); read it with readText or readBytes`,
-            },
-          ]),
-        );
-      }
-    },
+    ...bufferReaders(bytesOf),
     copyTo: (id, target, input) => async () => {
       if (typeof target !== 'string' || target.length === 0 || target.length > 4096)
         return E.left(

@@ -8,7 +8,6 @@ import {
   intIn,
   strictObject,
 } from '../../domain/codecs/decode.js';
-import { JobError } from '../../domain/errors.js';
 import type { Readable } from 'node:stream';
 import { decide } from '../../domain/decide.js';
 import { extensionOf, mimeOf, type FileRevision } from '../../domain/fileRevisions.js';
@@ -23,6 +22,7 @@ import {
 } from '../jobFiles.js';
 import type { JobLedgerSession, FileStream } from '../JobLedgerSession.js';
 import type { Result, SessionKit } from './sessionKit.js';
+import { bufferReaders } from './bufferReaders.js';
 
 const fileInputCodecs = {
   read: strictObject('ReadFileInput', {}, { revision: intIn('Revision', 1, Number.MAX_SAFE_INTEGER) }),
@@ -106,25 +106,7 @@ export const fileCalls = (
         await jobWithRevisions(ctx, principal, jobId.right),
       );
     },
-    readBytes: (id, input) => async () =>
-      E.map((b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))(await bytesOf(id, input)),
-    readText: (id, input) => async () => E.map((b: Buffer) => b.toString('utf8'))(await bytesOf(id, input)),
-    readJson: (id, input) => async () => {
-      const bytes = await bytesOf(id, input);
-      if (E.isLeft(bytes)) return bytes;
-      try {
-        return E.right(JSON.parse(bytes.right.toString('utf8')) as unknown);
-      } catch (cause) {
-        return E.left(
-          JobError.validation([
-            {
-              path: '(file)',
-              message: `the file of job ${String(id)} is not valid JSON (${cause instanceof Error ? cause.message : String(cause)}); read it with readText or readBytes`,
-            },
-          ]),
-        );
-      }
-    },
+    ...bufferReaders(bytesOf),
     copyTo: (id, path, input) => async () => {
       const target = decodeWith(fileInputCodecs.path, 'path')(path);
       if (E.isLeft(target)) return target;
