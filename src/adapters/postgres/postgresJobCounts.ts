@@ -12,6 +12,9 @@ export const jobCountTables: readonly string[] = ['job_counts', 'job_count_delta
 const foldLockKey = (schema: string): string =>
   createHash('sha256').update(`jobledger-job-counts:${schema}`).digest().readBigInt64BE(0).toString();
 
+/** How many row writes of `jobs` one fold of the deltas comes with, on average, besides the folds of listings. */
+const foldEvery = 2000;
+
 /**
  * Step 8: job counts per (tenant, creator, status, archived), as SQLite's `job_counts` (its step 2), so that the
  * total of a listing filtered by no more than these is a sum over a few rows instead of a count over every job of
@@ -20,7 +23,9 @@ const foldLockKey = (schema: string): string =>
  * Appends must not queue on a counter row: many transactions create jobs of one creator at the same time, and an
  * updated row stays locked until its transaction commits. So a trigger on `jobs` only inserts delta rows
  * (+1 for a row counted in, -1 for one counted out; inserts never wait on each other), in the transaction that
- * writes the row, and `fold_job_counts()` moves them into `job_counts` now and then in one statement. A total is
+ * writes the row, and `fold_job_counts()` moves them into `job_counts` in one statement: before a listing (at most
+ * once a second per store object) and, by chance, in about one of every `foldEvery` row writes, so the deltas stay
+ * few in a ledger nobody lists. One fold runs at a time (the others skip), so folds never wait on each other. A total is
  * the sum over both tables, read in one statement: exact at every moment. Triggers keep every writer of `jobs`
  * (appends, `apply`, the rebuild) in step; TRUNCATE fires none, so a reset empties these tables too.
  */
@@ -59,6 +64,8 @@ BEGIN
     INSERT INTO ${q('job_count_deltas')} VALUES (OLD.tenant_id, OLD.created_by_id, OLD.status, OLD.archived, -1),
       (NEW.tenant_id, NEW.created_by_id, NEW.status, NEW.archived, 1);
   END IF;
+  -- About one row write in ${foldEvery} folds the deltas too, so that they stay few when nobody lists.
+  IF random() < ${1 / foldEvery} THEN PERFORM ${q('fold_job_counts')}(); END IF;
   RETURN NULL;
 END
 $fn$;
