@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { sqliteEventStore } from '../../../src/adapters/sqlite/sqliteEventStore.js';
 import type { PostgresEventStore } from '../../../src/adapters/postgres/postgresEventStore.js';
@@ -7,7 +8,7 @@ import type { JobListQuery } from '../../../src/projections/jobListProjection.js
 import type { ReadModelStore } from '../../../src/projections/ReadModelStore.js';
 import { jobScenario, playScenario } from '../sqlite/jobScenario.js';
 import { tempDatabases } from '../sqlite/tempDatabase.js';
-import { describePg, freshSchema, pgStores, sql } from './pgTestServer.js';
+import { describePg, freshSchema, pgStores, pgUrl, sql } from './pgTestServer.js';
 
 const viewers: Principal[] = [
   { kind: 'system', id: 'system' },
@@ -119,6 +120,40 @@ describePg('kept job counts on Postgres', () => {
     } finally {
       await sqlite.close();
     }
+  });
+
+  it('two open transactions writing jobs of the same creator and status do not wait on each other', async () => {
+    const schema = freshSchema('countlocks');
+    const store = stores.open(schema);
+    await store.migrate();
+    const insert = (client: pg.Client, jobId: string) =>
+      client.query(
+        `INSERT INTO "${schema}".jobs (job_id, tenant_id, status, created, created_by_id, function_id, archived,
+           version, state) VALUES ($1, 't1', 'Pending', now(), 'u-alice', 'fn-1', false, 1, '{}'::jsonb)`,
+        [jobId],
+      );
+    const [a, b] = [new pg.Client({ connectionString: pgUrl }), new pg.Client({ connectionString: pgUrl })];
+    await Promise.all([a.connect(), b.connect()]);
+    try {
+      await a.query('BEGIN');
+      await insert(a, 'job-a');
+      // A fold inside A's transaction too: it holds the fold's lock and the counter rows it moved into.
+      await a.query(`SELECT "${schema}".fold_job_counts()`);
+      await b.query(`BEGIN; SET LOCAL lock_timeout = '2s'`);
+      await insert(b, 'job-b');
+      await b.query(`SELECT "${schema}".fold_job_counts()`);
+      await b.query(`UPDATE "${schema}".jobs SET status = 'Running' WHERE job_id = 'job-b'`);
+      await b.query('COMMIT');
+      await a.query('COMMIT');
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+    const { kept, rows } = await countsAndRows(schema);
+    expect(rows).toEqual([
+      { k: 't1/u-alice/Pending/false', n: '1' },
+      { k: 't1/u-alice/Running/false', n: '1' },
+    ]);
+    expect(kept).toEqual(rows);
   });
 
   it('step 8 counts the jobs a schema already holds when it is brought forward', async () => {
