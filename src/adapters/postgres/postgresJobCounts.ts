@@ -90,6 +90,7 @@ CREATE TRIGGER job_counts_update AFTER UPDATE OF tenant_id, created_by_id, statu
 
 -- Moves the deltas into job_counts in one statement (a total read meanwhile sees them in one table or the
 -- other, never both). One fold at a time: a second one finds the lock taken and leaves the work to the first.
+-- Keys counted down to 0 keep their row (as on SQLite): a fold costs what it moves, not the size of job_counts.
 CREATE OR REPLACE FUNCTION ${q('fold_job_counts')}() RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
   IF NOT pg_try_advisory_xact_lock(${foldLockKey(schema)}::bigint) THEN RETURN; END IF;
@@ -99,7 +100,6 @@ BEGIN
     GROUP BY tenant_id, created_by_id, status, archived
     ORDER BY tenant_id, created_by_id, status, archived
   ON CONFLICT (tenant_id, created_by_id, status, archived) DO UPDATE SET n = c.n + excluded.n;
-  DELETE FROM ${q('job_counts')} WHERE n = 0;
 END
 $fn$;
 `,
