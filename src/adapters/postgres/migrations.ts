@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { postgresIdempotencyMigration } from './idempotencyMigration.js';
+import { postgresJobCountsMigration } from './postgresJobCounts.js';
 
 /** The names one store's SQL uses, all inside its schema. */
 export interface PostgresNames {
@@ -686,6 +687,7 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   postgresIdempotencyMigration,
   { version: 6, description: 'claims by function without a scan of the queue', sql: v6 },
   { version: 7, description: 'leases renewed beside the streams (heartbeats append no events)', sql: v7 },
+  postgresJobCountsMigration,
 ];
 
 /** The schema version this jobledger writes. */

@@ -14,6 +14,7 @@ import {
   SqlArgs,
   visibilitySql,
 } from './postgresJobListSql.js';
+import { countedTotalSql, jobCountTables, keptJobCounts } from './postgresJobCounts.js';
 import { comparePostgresPositions, parsePostgresPosition } from './postgresPosition.js';
 import { foldProjection, jobProjectionPayload, projectionJson } from './postgresProjection.js';
 
@@ -138,6 +139,7 @@ export const postgresReadModel = (
     return (e) =>
       comparePostgresPositions(parsePostgresPosition(e.position, ctx.description), checkpointed) > 0;
   };
+  const counts = keptJobCounts(pool, names);
   const saveCheckpointSql = `UPDATE ${q('checkpoints')} SET position = $1, live = false WHERE name = 'read-model'`;
 
   const checkpoint = async (): Promise<string | null> => {
@@ -165,16 +167,23 @@ export const postgresReadModel = (
       const matching = (args: SqlArgs): string =>
         `${filterSql(query, args)} AND ${visibilitySql(viewer, args, q)}`;
       const countArgs = new SqlArgs();
-      const countSql = `SELECT count(*)::integer AS total FROM ${jobs} j WHERE ${matching(countArgs)}`;
+      const counted = countedTotalSql(query, viewer, countArgs, q);
+      if (counted !== undefined) await counts.foldIfDue();
+      const countSql =
+        counted ?? `SELECT count(*)::bigint AS total FROM ${jobs} j WHERE ${matching(countArgs)}`;
       const pageArgs = new SqlArgs();
       const cursor = query.cursor;
       const where = `${matching(pageArgs)}${cursor === undefined ? '' : ` AND ${cursorSql(cursor, pageArgs)}`}`;
       const start = cursor === undefined ? (query.page - 1) * query.size : 0;
-      // One row more than the page tells whether there is a next page.
-      const pageSql = `SELECT j.state::text AS state FROM ${jobs} j WHERE ${where}
-        ORDER BY ${orderSql(query.sort)} LIMIT ${pageArgs.add(query.size + 1)} OFFSET ${pageArgs.add(start)}`;
+      // Ids first (an index walk can answer that: a deep page skips index entries, not rows and their state),
+      // then the states of this page only. One row more than the page tells whether there is a next page.
+      const pageSql = `SELECT j.state::text AS state FROM (
+          SELECT j.job_id, j.created FROM ${jobs} j WHERE ${where}
+          ORDER BY ${orderSql(query.sort)} LIMIT ${pageArgs.add(query.size + 1)} OFFSET ${pageArgs.add(start)}
+        ) p JOIN ${jobs} j ON j.job_id = p.job_id
+        ORDER BY ${orderSql(query.sort).replaceAll('j.', 'p.')}`;
       const [count, page] = await Promise.all([
-        pool.query<{ total: number }>(countSql, countArgs.values),
+        pool.query<{ total: string }>(countSql, countArgs.values),
         pool.query<{ state: string }>(pageSql, pageArgs.values),
       ]);
       const items = page.rows.slice(0, query.size).flatMap((r) => {
@@ -184,7 +193,7 @@ export const postgresReadModel = (
       const last = items[items.length - 1];
       return {
         items,
-        total: count.rows[0]!.total,
+        total: Number(count.rows[0]!.total),
         nextCursor:
           page.rows.length > query.size && last !== undefined
             ? encodeCursor({ created: last.created, jobId: last.id }, query.sort)
@@ -308,7 +317,9 @@ export const postgresReadModel = (
       await ready();
       // TRUNCATE waits for the appends in flight and holds the next ones until it commits.
       await transaction(async (client) => {
-        await client.query(`TRUNCATE ${[jobs, ...jobChildTables.map(q)].join(', ')}`);
+        await client.query(
+          `TRUNCATE ${[jobs, ...jobChildTables.map(q), ...jobCountTables.map(q)].join(', ')}`,
+        );
         await client.query(`DELETE FROM ${q('rebuild')}`);
         await client.query(
           `UPDATE ${q('checkpoints')} SET position = NULL, live = false WHERE name = 'read-model'`,
