@@ -23,6 +23,7 @@ const summaryOf = (worker: Worker, elapsedMs: number): string => {
  *
  * @example
  * // jobledger work --store sqlite:./jobledger.db --agent agent-1 --tenant t1 -- python3 run.py
+ * // jobledger work --url http://127.0.0.1:8080 --token "$AGENT_TOKEN" -- python3 run.py
  */
 export const workCommand = defineCommand({
   command: 'work',
