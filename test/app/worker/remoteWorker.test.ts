@@ -112,6 +112,22 @@ describe('createWorker over the remote client', () => {
     expect((await ok(s.ledger.verify())).ok).toBe(true);
   });
 
+  it('a client whose token is a user’s: one Forbidden error at the first claim, nothing claimed', async () => {
+    const s = await serve('user.db');
+    const alice = clientOf(s.url, 'alice-token');
+    const job = await ok(alice.createJob(smallJob));
+    const worker = workerOf({ session: alice, concurrency: 2, handler: async () => {} });
+    const errors: string[] = [];
+    worker.on('error', (error) => errors.push(`${(error as { _tag?: string })._tag}: ${error.message}`));
+    const refused = next(worker, 'error');
+    worker.start();
+    await refused;
+    await worker.stop();
+    expect(errors[0]).toMatch(/^Forbidden: /);
+    expect(worker.stats()).toMatchObject({ claimed: 0, running: 0 });
+    expect(statuses(await ok(alice.getJob(job.id))).at(-1)).toBe('Pending');
+  });
+
   it('a worker waiting in a long claim (POST /agent/job?wait_s=) is woken when a job is created', async () => {
     const s = await serve('wake.db');
     const claims: string[] = [];
