@@ -214,4 +214,48 @@ describe('createWorker over the remote client', () => {
     expect(worker.stats()).toMatchObject({ claimed: 5, completed: 5, failed: 0, leaseLost: 0 });
     expect((await ok(second.ledger.verify())).ok).toBe(true);
   });
+  it('a cancel after a server restart still reaches the running handler (the cancel watch outlives the outage)', async () => {
+    const first = await serve('cancel.db');
+    const port = Number(new URL(first.url).port);
+    const alice = clientOf(first.url, 'alice-token', { retry: { attempts: 40, baseMs: 20, maxMs: 100 } });
+    let watchAsked: () => void = () => {};
+    const watching = new Promise<void>((resolve) => (watchAsked = resolve));
+    const agent = clientOf(first.url, 'agent-1-token', {
+      retry: { attempts: 2, baseMs: 10, maxMs: 20 },
+      fetch: (input, init) => {
+        if (String(input instanceof Request ? input.url : input).includes('/poll?')) watchAsked();
+        return fetch(input, init);
+      },
+    });
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const aborted: unknown[] = [];
+    const worker = workerOf({
+      session: agent,
+      concurrency: 2, // a free slot claims, and so meets the outage
+      backoff: { initialMs: 20, maxMs: 200 },
+      handler: (_job, ctx) =>
+        new Promise<void>((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            aborted.push(ctx.signal.reason);
+            reject(new Error('aborted'));
+          });
+          started();
+        }),
+    });
+    const outage = next(worker, 'error');
+    const job = await ok(alice.createJob(smallJob));
+    worker.start();
+    await running;
+    await watching; // the cancel watch is waiting on GET /jobs/{id}/poll: the outage cuts it
+    await first.stop();
+    await outage;
+    await serve('cancel.db', port);
+    const canceled = next(worker, 'canceled');
+    await ok(alice.cancelJob(job.id));
+    await canceled; // heartbeats come every 20 s: only the watch can tell this soon
+    expect(aborted).toEqual(['canceled']);
+    expect(statuses(await ok(alice.getJob(job.id))).at(-1)).toBe('Canceled');
+    expect(worker.stats()).toMatchObject({ canceled: 1, completed: 0, failed: 0 });
+  });
 });
