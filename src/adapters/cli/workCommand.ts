@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { createJobLedger } from '../../app/createJobLedger.js';
 import { createWorker } from '../../app/worker/createWorker.js';
+import { createJobLedgerClient, type JobLedgerClient } from '../client/createJobLedgerClient.js';
 import type { Worker } from '../../app/worker/workerTypes.js';
-import { cliFailure, usageFailure } from './cliFailure.js';
+import { cliFailure, usageFailure, type CliFailure } from './cliFailure.js';
 import { clockOf, type CliIo } from './CliIo.js';
 import { defineCommand } from './defineCommand.js';
 import { runJobCommand } from './jobCommandRun.js';
@@ -23,6 +23,7 @@ const summaryOf = (worker: Worker, elapsedMs: number): string => {
  *
  * @example
  * // jobledger work --store sqlite:./jobledger.db --agent agent-1 --tenant t1 -- python3 run.py
+ * // jobledger work --url http://127.0.0.1:8080 --token "$AGENT_TOKEN" -- python3 run.py
  */
 export const workCommand = defineCommand({
   command: 'work',
@@ -75,16 +76,16 @@ export const workCommand = defineCommand({
         );
       if (values.store !== undefined || values.agent !== undefined)
         return usageFailure('--url and --store are two ways to work', 'give one of them');
-      // The remote client (src/adapters/client, jobledger/client) lands in another change; until then say so.
-      if (!existsSync(new URL('../client/', import.meta.url)))
-        return cliFailure(
-          'jobledger work --url needs the remote client (jobledger/client), which this build does not include',
-          'work on the store directly: --store URL --agent ID --tenant T',
-        );
-      return cliFailure(
-        'jobledger work --url is not wired to the remote client yet',
-        'use --store URL --agent ID --tenant T',
-      );
+      return workRemote(io, {
+        url: values.url,
+        token: values.token,
+        command,
+        args,
+        concurrency: concurrency.right,
+        graceMs: grace.right * 1000,
+        functionIds: values.function,
+        maxJobs: maxJobs?.right,
+      });
     }
     if (values.agent === undefined || values.tenant === undefined)
       return usageFailure(
@@ -115,6 +116,68 @@ export const workCommand = defineCommand({
     });
   },
 });
+
+/**
+ * `jobledger work --url --token`: the same worker over the remote client. The token is checked (and must stand
+ * for an agent) before anything is claimed; a wrong token or an unreachable server is one line and exit 1.
+ */
+const workRemote = async (
+  io: CliIo,
+  o: {
+    url: string;
+    token: string;
+    command: string;
+    args: string[];
+    concurrency: number;
+    graceMs: number;
+    functionIds: readonly string[] | undefined;
+    maxJobs: number | undefined;
+  },
+): Promise<number | CliFailure> => {
+  let client: JobLedgerClient;
+  try {
+    client = createJobLedgerClient({ url: o.url, token: o.token });
+  } catch (error) {
+    return usageFailure(
+      `--url ${o.url}: ${(error as Error).message}`,
+      'give the base URL of jobledger serve',
+    );
+  }
+  try {
+    const me = await client.connect()();
+    if (E.isLeft(me))
+      return cliFailure(
+        `cannot work for ${o.url}: ${me.left.message}`,
+        me.left._tag === 'Forbidden'
+          ? "check --token: it must be an agent's token of the server's tokens file"
+          : 'check --url and that jobledger serve is running there',
+      );
+    if (me.right.kind !== 'agent')
+      return usageFailure(
+        `the token stands for ${me.right.kind} ${me.right.id}, not an agent: workers claim jobs as agents`,
+        "give an agent's token (its kind is agent in the server's tokens file)",
+      );
+    const session = client;
+    return await work(io, {
+      worker: createWorker({
+        session,
+        concurrency: o.concurrency,
+        shutdownGraceMs: o.graceMs,
+        ...(o.functionIds !== undefined && { functionIds: [...o.functionIds] }),
+        handler: (job, ctx) =>
+          runJobCommand(
+            { command: o.command, args: o.args, env: io.env, session, stderr: io.stderr },
+            job,
+            ctx,
+          ),
+      }),
+      maxJobs: o.maxJobs,
+      what: `${o.url} as agent ${me.right.id}`,
+    });
+  } finally {
+    await client.close();
+  }
+};
 
 /** Runs the worker until a signal (or `maxJobs` ended), with a status line on a terminal; answers the exit code. */
 const work = async (

@@ -102,6 +102,8 @@ export const createWorker = (options: WorkerOptions): Worker => {
         });
       }
       if (E.isLeft(claimed)) {
+        // stop() aborted the claim: the remote client answers that with a Left (in process it is a NoJobResponse).
+        if (stopClaiming.signal.aborted) return;
         counts.errors++;
         if (!isOutage(claimed.left)) {
           // A refusal that retrying will not change (Forbidden, ValidationError): say so, and stop this slot.

@@ -8,6 +8,9 @@ import type { AbortReason, WorkerClock } from './workerTypes.js';
 /** How long a job runs before its cancel watch starts: short jobs finish without paying for one. */
 const cancelWatchDelayMs = 200;
 
+/** The pause before the cancel watch asks again after its poll failed with a StoreError. */
+const watchRetryMs = 250;
+
 /** Thrown by `ctx.heartbeat()` and friends when a session call fails; `error` is the JobError. */
 export class WorkerCallError extends Error {
   constructor(readonly error: JobError) {
@@ -92,6 +95,12 @@ export const holdJobLease = (
       if (E.isRight(polled)) {
         // Terminal, and not by us (we end the lease before we write a terminal status).
         return lose(polled.right === 'Canceled' ? 'canceled' : 'lease-lost');
+      }
+      if (polled.left._tag === 'StoreError') {
+        // An outage (a remote server restarting): keep watching once it is back, or a cancel would wait for the
+        // next heartbeat's Conflict.
+        await pauseOn(clock, watchRetryMs, watch.signal);
+        continue;
       }
       if (polled.left._tag !== 'Timeout') return; // the heartbeats will tell
     }

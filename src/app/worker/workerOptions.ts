@@ -1,5 +1,6 @@
 import { JobError, type ValidationError, type ValidationIssue } from '../../domain/errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Principal } from '../../domain/principal.js';
 import type { WorkerClock, WorkerOptions } from './workerTypes.js';
 
 /** The real clock: `Date` and Node's timers. @internal */
@@ -52,6 +53,18 @@ const integerIn = (
 };
 
 /**
+ * The session's principal when it is known. A remote client learns it only from `connect()` and throws when asked
+ * before; such a session is checked by the server instead, whose claim refuses a user's token (Forbidden).
+ */
+const knownPrincipalOf = (session: WorkerOptions['session']): Principal | undefined => {
+  try {
+    return session.principal;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
  * Checks every option before anything is claimed, and fills in the defaults. Throws a {@link WorkerOptionsError}
  * naming every bad option. @internal
  */
@@ -64,11 +77,13 @@ export const resolveWorkerOptions = (options: WorkerOptions): ResolvedWorkerOpti
       path: 'options.session',
       message: 'expected an agent session: ledger.as({ kind: "agent", ... })',
     });
-  } else if (session.principal !== undefined && session.principal.kind !== 'agent') {
-    issues.push({
-      path: 'options.session',
-      message: `expected an agent's session, got a ${session.principal.kind} principal's (${session.principal.id}): workers claim jobs as agents`,
-    });
+  } else {
+    const principal = knownPrincipalOf(session);
+    if (principal !== undefined && principal.kind !== 'agent')
+      issues.push({
+        path: 'options.session',
+        message: `expected an agent's session, got a ${principal.kind} principal's (${principal.id}): workers claim jobs as agents`,
+      });
   }
   if (typeof o.handler !== 'function')
     issues.push({

@@ -34,7 +34,11 @@ export interface HandlerResult {
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions {
-  /** An agent's session: `ledger.as({ kind: 'agent', ... })` in process, or a remote client. */
+  /**
+   * An agent's session: `ledger.as({ kind: 'agent', ... })` in process, or a remote client
+   * (`createJobLedgerClient({ url, token })` of `jobledger/client`, connected or not: the server refuses a user's
+   * token at the first claim, which the worker reports as an `error` and stops claiming).
+   */
   readonly session: JobLedgerSession;
   /** Runs one job. Return (or a {@link HandlerResult}) -> Completed; throw -> Failed with the error's message. */
   readonly handler: (job: Job, ctx: WorkerContext) => Promise<void | HandlerResult>;

@@ -151,7 +151,7 @@ describe('jobledger work -- COMMAND', () => {
     }
   }, 60_000);
 
-  it('--url without the remote client fails with one line', async () => {
+  it('--url with no server there fails with one line, naming the URL', async () => {
     const { JOBLEDGER_STORE: _s, ...env } = process.env;
     const child = spawn(
       process.execPath,
@@ -164,5 +164,6 @@ describe('jobledger work -- COMMAND', () => {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(1);
     expect(stderr).toMatch(/^jobledger: [^\n]+; [^\n]+\n$/);
+    expect(stderr).toContain('cannot work for http://127.0.0.1:1');
   }, 60_000);
 });
