@@ -42,16 +42,22 @@ export const pollJob = (
         }),
       );
     };
+    let done = false;
     const finish = (result: E.Either<JobError, JobStatusName>) => {
+      if (done) return;
+      done = true;
       stop();
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       resolve(result);
     };
     if (signal?.aborted) return onAbort();
+    // At once, not after the first look: an abort during that read must not be missed.
+    signal?.addEventListener('abort', onAbort, { once: true });
     void (async () => {
       // Look first without a listener: no subscription for a job that is already over (or invisible).
       const first = await ctx.readModel.getJob(jobId);
+      if (done) return;
       if (first === undefined || relationOf(principal, first) === 'none')
         return finish(E.left(JobError.notFound('job', jobId)));
       if (first.status !== null && isTerminalStatus(first.status)) return finish(E.right(first.status));
@@ -64,7 +70,6 @@ export const pollJob = (
         () => finish(E.left(JobError.timeout(timeoutMs, `pollJob(${jobId}): the job`))),
         timeoutMs,
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
       const now = await ctx.readModel.getJob(jobId);
       if (now?.status != null && isTerminalStatus(now.status)) finish(E.right(now.status));
     })().catch((cause) =>

@@ -240,6 +240,11 @@ describe('pollJob', () => {
     const aborted = alice.pollJob(job.id, { signal: controller.signal })();
     setTimeout(() => controller.abort(), 10);
     expect(await aborted).toMatchObject({ _tag: 'Left', left: { _tag: 'Timeout' } });
+    // Aborted while pollJob still reads the job (before it waits on the feed): seen at once, not at the timeout.
+    const early = new AbortController();
+    const abortedEarly = alice.pollJob(job.id, { timeoutMs: 600_000, signal: early.signal })();
+    early.abort();
+    expect(await abortedEarly).toMatchObject({ _tag: 'Left', left: { _tag: 'Timeout' } });
     expect(await err(mallory.pollJob(job.id))).toMatchObject({ _tag: 'NotFound' });
     await ok(alice.cancelJob(job.id));
     expect(await ok(alice.pollJob(job.id))).toBe('Canceled');

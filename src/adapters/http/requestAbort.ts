@@ -18,6 +18,8 @@ export const requestAbort = (
   // Before the answer is written, the response closes only when the connection does.
   reply.raw.on('close', stop);
   shutdown.addEventListener('abort', stop);
+  // A request that arrived as the server began to close: the shutdown has fired already.
+  if (shutdown.aborted) stop();
   return {
     signal: abort.signal,
     release: () => {
