@@ -64,4 +64,12 @@ if (which === 'all' || which === 'wire') {
     for (let i = 0; i < k; i++) sink += right(mod.Job.fromJson(text), 'fromJson').statusHistory.length;
   });
 }
+if (which === 'all' || which === 'verify')
+  time(`createStreamVerifier (${events.length} events)`, 50_000, (k) => {
+    for (let i = 0; i < k; i++) {
+      const verifier = mod.createStreamVerifier(events[0].streamId);
+      for (const e of events) verifier.push(e);
+      sink += verifier.finish().length;
+    }
+  });
 if (sink === -1) console.log(sink);
