@@ -17,8 +17,20 @@ interface StoredComment extends Dated {
   archiveStatusHistory?: Dated[];
 }
 
+// The last text revived: a state carries the same instant many times, and parsing a date text costs far more
+// than comparing it. Each call still answers its own Date object.
+let lastText: unknown = Symbol('nothing revived yet');
+let lastTime = Number.NaN;
+
 /** JSON writes an invalid Date as null; bring it back as an invalid Date rather than the epoch. */
-const revive = (value: unknown): Date => (value === null ? new Date(Number.NaN) : new Date(value as string));
+const revive = (value: unknown): Date => {
+  if (value === null) return new Date(Number.NaN);
+  if (value === lastText) return new Date(lastTime);
+  const date = new Date(value as string);
+  lastText = value;
+  lastTime = date.getTime();
+  return date;
+};
 
 const reviveAll = (items: readonly Dated[]): void => {
   for (const item of items) item.created = revive(item.created);
