@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { EventMetadata, StoredEvent } from './storedEvent.js';
 
 // Object keys come from a small vocabulary (the events' field names): their JSON is made once. Bounded, since data
@@ -48,15 +48,44 @@ export type HashedEvent = Omit<StoredEvent, 'position' | 'metadata'> & {
   readonly metadata: Omit<EventMetadata, 'hash'>;
 };
 
+// The one-shot `crypto.hash` (Node 20.12+) skips the Hash object per event; the same digest either way.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex =
+  oneShot !== undefined
+    ? (text: string): string => oneShot('sha256', text, 'hex')
+    : (text: string): string => crypto.createHash('sha256').update(text).digest('hex');
+
 /** `sha256(prevHash + canonicalJson(event without hash))`, hex. The first event of a stream has prevHash "". */
 export const eventHash = (event: HashedEvent): string =>
-  createHash('sha256')
-    .update(event.metadata.prevHash + canonicalJson(event))
-    .digest('hex');
+  sha256Hex(event.metadata.prevHash + canonicalJson(event));
 
-/** Recomputes the hash of a stored event and says whether it matches the stored one. */
-export const hashMatches = (event: StoredEvent): boolean => {
-  const { hash, ...metadata } = event.metadata;
-  const { position: _position, ...rest } = event;
-  return eventHash({ ...rest, metadata }) === hash;
+/** canonicalJson of `obj` without its member `skip` (and `metadata` without `hash`, for the event itself). */
+const canonicalWithout = (obj: Record<string, unknown>, skip: string): string => {
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  for (const key of keys) {
+    if (key === skip) continue;
+    const item = obj[key];
+    if (item === undefined) continue;
+    const json =
+      key === 'metadata' &&
+      skip === 'position' &&
+      item !== null &&
+      typeof item === 'object' &&
+      !Array.isArray(item)
+        ? canonicalWithout(item as Record<string, unknown>, 'hash')
+        : canonicalJson(item);
+    out += (out.length === 1 ? '' : ',') + keyJson(key) + ':' + json;
+  }
+  return out + '}';
 };
+
+/**
+ * Recomputes the hash of a stored event and says whether it matches the stored one. The same text as
+ * `eventHash` of the event without `position` and `metadata.hash`, written without copying the event first:
+ * verify and rebuild check every event of the log.
+ */
+export const hashMatches = (event: StoredEvent): boolean =>
+  sha256Hex(
+    event.metadata.prevHash + canonicalWithout(event as unknown as Record<string, unknown>, 'position'),
+  ) === event.metadata.hash;

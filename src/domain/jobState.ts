@@ -161,32 +161,31 @@ export const evolve = (state: JobState, event: JobEvent, ctx: EventContext): Job
           : d.to === 'Pending' || d.to === 'Completed' || d.to === 'Failed' || d.to === 'Canceled'
             ? null
             : state.claimVersion;
-      return {
-        ...state,
-        version: ctx.version,
-        status: d.to,
-        ...(claimVersion !== undefined && { claimVersion }),
-        leaseExpiresAt:
-          d.to === 'Claimed' || d.to === 'Validating' || d.to === 'Running' || d.to === 'Uploading'
-            ? leaseExpiresAt
-            : null,
-        job: {
-          ...job,
-          agentId,
-          statusHistory: [
-            ...job.statusHistory,
-            {
-              id: d.statusId,
-              created: ctx.at,
-              jobId: job.id,
-              name: d.to,
-              createdById: by,
-              message: orNull(d.message),
-              agentId: orNull(d.agentId),
-            },
-          ],
-        },
+      const lease =
+        d.to === 'Claimed' || d.to === 'Validating' || d.to === 'Running' || d.to === 'Uploading'
+          ? leaseExpiresAt
+          : null;
+      const next: Job = {
+        ...job,
+        agentId,
+        statusHistory: [
+          ...job.statusHistory,
+          {
+            id: d.statusId,
+            created: ctx.at,
+            jobId: job.id,
+            name: d.to,
+            createdById: by,
+            message: orNull(d.message),
+            agentId: orNull(d.agentId),
+          },
+        ],
       };
+      // Same members in the same order as before (the read model stores this object's JSON); no spread of a
+      // conditional object per event.
+      return claimVersion === undefined
+        ? { ...state, version: ctx.version, status: d.to, leaseExpiresAt: lease, job: next }
+        : { ...state, version: ctx.version, status: d.to, claimVersion, leaseExpiresAt: lease, job: next };
     }
     case 'JobLeaseRenewed':
       return { ...state, version: ctx.version, leaseExpiresAt: new Date(event.data.leaseExpiresAt) };

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/domain/hashChain.js';
+import { canonicalJson, eventHash, hashMatches } from '../../src/domain/hashChain.js';
+import type { StoredEvent } from '../../src/domain/storedEvent.js';
 
 /** The definition, written the plain way: keys sorted at every depth, `undefined` members left out. */
 const reference = (value: unknown): string => {
@@ -46,5 +48,45 @@ describe('canonicalJson', () => {
 
   it('refuses a non-finite number', () => {
     expect(() => canonicalJson({ a: Number.NaN })).toThrow(/non-finite/);
+  });
+});
+
+describe('hashMatches', () => {
+  // The definition: sha256 of prevHash + the canonical JSON of the event without position and metadata.hash.
+  const referenceHash = (e: Record<string, unknown> & { metadata: Record<string, unknown> }): string => {
+    const { position: _position, ...rest } = e;
+    const { hash: _hash, ...metadata } = e.metadata;
+    return createHash('sha256')
+      .update(`${e.metadata.prevHash as string}${reference({ ...rest, metadata })}`)
+      .digest('hex');
+  };
+  const dict = fc.dictionary(fc.string({ maxLength: 8 }), valueArb, { maxKeys: 4 });
+  const eventArb = fc.record({
+    eventId: fc.string(),
+    streamId: fc.string(),
+    version: fc.nat(),
+    position: fc.string(),
+    type: fc.string(),
+    schemaVersion: fc.nat(),
+    data: dict,
+    metadata: fc.tuple(dict, fc.string(), fc.boolean()).map(([extra, prevHash, withPosition]) => ({
+      ...extra,
+      ...(withPosition && { position: 'kept: only the top-level position is left out' }),
+      prevHash,
+    })),
+  });
+
+  it('is true exactly when the stored hash is the definition of the event without position and hash', () => {
+    fc.assert(
+      fc.property(eventArb, fc.boolean(), (e, right) => {
+        const expected = referenceHash(e);
+        const stored = { ...e, metadata: { ...e.metadata, hash: right ? expected : `${expected}0` } };
+        const { position: _position, ...rest } = stored;
+        const { hash: _hash, ...metadata } = stored.metadata;
+        expect(eventHash({ ...rest, metadata } as never)).toBe(expected);
+        expect(hashMatches(stored as unknown as StoredEvent)).toBe(right);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TracerProvider } from '@opentelemetry/api';
@@ -93,7 +93,13 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
     forceCloseConnections: 'idle',
   });
   requestTracing(app, options.tracerProvider);
-  void app.register(helmet, securityHeaders);
+  // helmet's middleware built once: `@fastify/helmet` builds it again for every request (parsing the policy
+  // each time). The same headers on every answer, set before the route runs (a route may still replace one, as
+  // the docs page does with its own policy).
+  const applySecurityHeaders = helmet(securityHeaders);
+  app.addHook('onRequest', (request, reply, next) =>
+    applySecurityHeaders(request.raw, reply.raw, () => next()),
+  );
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
       error: 'NotFound',

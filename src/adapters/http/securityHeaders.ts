@@ -1,4 +1,4 @@
-import type { FastifyHelmetOptions } from '@fastify/helmet';
+import type { HelmetOptions } from 'helmet';
 
 /**
  * The page's policy: everything from this origin only, scripts from files (no inline script, no inline event
@@ -20,13 +20,12 @@ export const contentSecurityPolicy: Record<string, string[]> = {
 };
 
 /**
- * `@fastify/helmet`'s options for every answer: the strict Content-Security-Policy above,
+ * `helmet`'s options for every answer: the strict Content-Security-Policy above,
  * `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer` (so a token in
  * a URL never travels on in a Referer), and helmet's other defaults. No `upgrade-insecure-requests` and no HSTS:
  * the service speaks plain HTTP on loopback unless a TLS proxy stands in front (which sets HSTS itself).
  */
-export const securityHeaders: FastifyHelmetOptions = {
-  global: true,
+export const securityHeaders: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
   frameguard: { action: 'deny' },
   referrerPolicy: { policy: 'no-referrer' },

@@ -94,6 +94,9 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
   const selectDump = db.prepare<[], JobColumns>(
     'SELECT j.*, s.state FROM jobs j JOIN job_states s USING (job_id) ORDER BY j.job_id',
   );
+  const selectStates = db.prepare<[string], { job_id: string; state: string }>(
+    'SELECT job_id, state FROM job_states WHERE job_id IN (SELECT value FROM json_each(?))',
+  );
   const selectExpired = db
     .prepare<[number, number, number], string>(
       // The deadline in force: a heartbeat renews the lease in job_leases (beside the stream), not in the row.
@@ -131,8 +134,14 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
       )
         .pluck()
         .all(...page.args, query.size + 1, start) as string[];
-      const items = ids.slice(0, query.size).flatMap((id) => {
-        const state = projection.load(id);
+      // The page's states in one statement (not one per row), then in the page's order.
+      const pageIds = ids.slice(0, query.size);
+      const texts = new Map(
+        selectStates.all(JSON.stringify(pageIds)).map((r) => [r.job_id, r.state] as const),
+      );
+      const items = pageIds.flatMap((id) => {
+        const text = texts.get(id);
+        const state = text === undefined ? undefined : decodeJobState(text);
         return state?.job == null ? [] : [state.job];
       });
       const last = items[items.length - 1];

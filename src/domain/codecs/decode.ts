@@ -118,6 +118,23 @@ export const intIn = (name: string, min: number, max: number) =>
     { type: 'integer', minimum: min, maximum: max },
   );
 
+// The last date decoded and the last encoded: one job carries the same instant many times (an event's time
+// dates its status, file, revision, tokens and archive entry), and parsing or printing a date costs far more than
+// comparing. Keyed by value (the text, the time), so a hit gives exactly what the slow way gives.
+let lastText: string | symbol = Symbol('no date decoded yet'); // matches no input
+let lastTextTime = 0;
+let lastTime = Number.NaN;
+let lastIso = '';
+
+const isoOf = (d: Date): string => {
+  const time = d.getTime();
+  if (time === lastTime) return lastIso;
+  const iso = d.toISOString(); // throws on an invalid date, as before (and NaN never equals lastTime)
+  lastTime = time;
+  lastIso = iso;
+  return iso;
+};
+
 /** A Date, decoded from a Date or an ISO-8601 string; encoded as an ISO-8601 string. */
 export const DateFromISOString = withJsonSchema(
   new t.Type<Date, string, unknown>(
@@ -126,17 +143,20 @@ export const DateFromISOString = withJsonSchema(
     (u, c) => {
       if (u instanceof Date)
         return Number.isNaN(u.getTime()) ? t.failure(u, c, 'invalid date') : t.success(u);
+      if (u === lastText) return t.success(new Date(lastTextTime));
       if (typeof u !== 'string' || u.length > 64)
         return t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`);
       if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(u)) {
         return t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`);
       }
       const d = new Date(u);
-      return Number.isNaN(d.getTime())
-        ? t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`)
-        : t.success(d);
+      const time = d.getTime();
+      if (Number.isNaN(time)) return t.failure(u, c, `expected an ISO-8601 date, got ${describe(u)}`);
+      lastText = u;
+      lastTextTime = time;
+      return t.success(d);
     },
-    (d) => d.toISOString(),
+    isoOf,
   ),
   { type: 'string', format: 'date-time' },
 );

@@ -60,6 +60,12 @@ export const wireObject =
     const members = Object.entries(fields as Record<string, t.Mixed>).map(
       ([key, codec]) => [key, snakeCase(key), codec] as const,
     );
+    // Members whose encode is the identity (ids, texts, numbers, nullable ones of them) are copied as they are.
+    const encoders = members.map(([key, wireKey, codec]) => ({
+      key,
+      wireKey,
+      encode: codec.encode === t.identity ? undefined : (codec.encode as (a: unknown) => unknown),
+    }));
     const codec = new t.Type<A, WireOf<F>, unknown>(
       name,
       (u): u is A => isRecord(u) && members.every(([key, , codec]) => codec.is(u[key])),
@@ -70,19 +76,19 @@ export const wireObject =
         const decoded: Record<string, unknown> = {};
         for (const [key, wireKey, codec] of members) {
           const value = u[wireKey];
-          const result = codec.validate(value, t.appendContext(c, wireKey, codec, value));
+          const result = validateIn(codec, value, c, wireKey);
           if (result._tag === 'Left') errors.push(...result.left);
           else decoded[key] = result.right;
         }
         return errors.length > 0 ? t.failures(errors) : t.success(decoded as A);
       },
-      (a) =>
-        Object.fromEntries(
-          members.map(([key, wireKey, codec]) => [
-            wireKey,
-            codec.encode((a as Record<string, unknown>)[key]),
-          ]),
-        ) as WireOf<F>,
+      (a) => {
+        const from = a as Record<string, unknown>;
+        const out: Record<string, unknown> = {};
+        for (const { key, wireKey, encode } of encoders)
+          out[wireKey] = encode === undefined ? from[key] : encode(from[key]);
+        return out as WireOf<F>;
+      },
     );
     // Every key is written on encode; the nullable ones may be missing on decode.
     return withJsonSchema(codec, (of) => ({
@@ -92,6 +98,54 @@ export const wireObject =
       required: members.filter(([, , c]) => !nullables.has(c)).map(([, wireKey]) => wireKey),
     }));
   };
+
+/**
+ * `codec.validate` of the member `key` of a value validated in context `c`. A member's context entry only names
+ * a failure, so the member is validated in `c` itself (no context array per member on the way that succeeds), and
+ * the entry is put into the errors of one that fails: the same errors as with `t.appendContext`, in one pass.
+ */
+const validateIn = <A>(
+  codec: t.Type<A, unknown, unknown>,
+  value: unknown,
+  c: t.Context,
+  key: string,
+): t.Validation<A> => {
+  const result = codec.validate(value, c);
+  if (result._tag === 'Right') return result;
+  const entry: t.ContextEntry = { key, type: codec, actual: value };
+  return t.failures(result.left.map((e) => ({ ...e, context: [...c, entry, ...e.context.slice(c.length)] })));
+};
+
+/**
+ * `t.readonlyArray(item)` (the same name, tag, guard and encoding) whose items are validated like the members of
+ * a wire object (see `validateIn`): a context per item only for an item that fails.
+ */
+export const wireArray = <A, O>(
+  item: t.Type<A, O, unknown>,
+): t.ReadonlyArrayType<t.Type<A, O, unknown>, readonly A[], readonly O[], unknown> => {
+  const base = t.readonlyArray(item);
+  return new t.ReadonlyArrayType(
+    base.name,
+    base.is,
+    (u, c) => {
+      if (!Array.isArray(u)) return base.validate(u, c);
+      let as: unknown[] = u;
+      const errors: t.ValidationError[] = [];
+      for (let i = 0; i < u.length; i++) {
+        const ui: unknown = u[i];
+        const result = validateIn(item, ui, c, String(i));
+        if (result._tag === 'Left') errors.push(...result.left);
+        else if (result.right !== ui) {
+          if (as === u) as = u.slice();
+          as[i] = result.right;
+        }
+      }
+      return errors.length > 0 ? t.failures(errors) : t.success(as as readonly A[]);
+    },
+    base.encode,
+    item,
+  );
+};
 
 // The codecs made by `nullable`: members a wire object may omit.
 const nullables = new WeakSet<t.Any>();
@@ -105,7 +159,9 @@ export const nullable = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A | null, O
     `${codec.name} | null`,
     (u): u is A | null => u === null || codec.is(u),
     (u, c) => (u === null || u === undefined ? t.success(null) : codec.validate(u, c)),
-    (a) => (a === null ? null : codec.encode(a)),
+    codec.encode === t.identity
+      ? (t.identity as (a: A | null) => O | null)
+      : (a) => (a === null ? null : codec.encode(a)),
   );
   nullables.add(wrapped);
   return withJsonSchema(wrapped, (of) => ({ anyOf: [of(codec), { type: 'null' }] }));
@@ -189,7 +245,7 @@ export const JobFileRevisionCodec = wireObject<JobFileRevision>()('FileRevision'
   fileId: nullable(Id),
   contentToken: TokenCodec,
   propertiesToken: TokenCodec,
-  archiveStatusHistory: t.readonlyArray(FileRevisionArchiveStatusCodec),
+  archiveStatusHistory: wireArray(FileRevisionArchiveStatusCodec),
   name: nullable(Name),
   stem: nullable(Name),
   suffix: nullable(ShortText),
@@ -213,8 +269,8 @@ export const FileCodec = wireObject<File>()('File', {
   ...jobFileFields,
   id: Id,
   created: DateFromISOString,
-  revisions: t.readonlyArray(JobFileRevisionCodec),
-  archiveStatusHistory: t.readonlyArray(ResourceArchiveStatusCodec),
+  revisions: wireArray(JobFileRevisionCodec),
+  archiveStatusHistory: wireArray(ResourceArchiveStatusCodec),
   resourceId: nullable(Id),
   resourceType: nullable(t.literal('job')),
   createdById: nullable(Id),
@@ -235,8 +291,8 @@ export const CommentCodec: t.Type<Comment, CommentWire, unknown> = wireObject<Co
   id: Id,
   created: DateFromISOString,
   file: FileCodec,
-  comments: t.readonlyArray(CommentReply),
-  archiveStatusHistory: t.readonlyArray(ResourceArchiveStatusCodec),
+  comments: wireArray(CommentReply),
+  archiveStatusHistory: wireArray(ResourceArchiveStatusCodec),
   createdById: Id,
   resourceId: Id,
   resourceType: t.literal('job'),
@@ -263,8 +319,8 @@ export const JobCodec = wireObject<Job>()('Job', {
   id: Id,
   created: DateFromISOString,
   file: FileCodec,
-  comments: t.readonlyArray(CommentCodec),
-  archiveStatusHistory: t.readonlyArray(ResourceArchiveStatusCodec),
+  comments: wireArray(CommentCodec),
+  archiveStatusHistory: wireArray(ResourceArchiveStatusCodec),
   createdById: Id,
   function: FunctionVersionCodec,
   assignedAgentId: nullable(Id),
@@ -272,12 +328,12 @@ export const JobCodec = wireObject<Job>()('Job', {
   agentId: nullable(Id),
   tenantId: Id,
   modelId: nullable(Id),
-  statusHistory: t.readonlyArray(JobStatusCodec),
+  statusHistory: wireArray(JobStatusCodec),
 });
 
 /** The wire codec of {@link PageJob}. A missing `next_cursor` decodes as null (the last page). */
 export const PageJobCodec = wireObject<PageJob>()('PageJob', {
-  items: t.readonlyArray(JobCodec),
+  items: wireArray(JobCodec),
   total: Count,
   page: Positive,
   size: Positive,
