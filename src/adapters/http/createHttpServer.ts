@@ -12,6 +12,7 @@ import { idempotentCommands } from './idempotency/idempotentCommands.js';
 import { memoryIdempotencyStore } from './idempotency/memoryIdempotencyStore.js';
 import { fileRoutes } from './fileRoutes.js';
 import { bearerAuth } from './bearerAuth.js';
+import { connectionSweeper } from './connectionSweeper.js';
 import { httpErrorOf, internalError } from './httpError.js';
 import type { StoreError } from '../../domain/errors.js';
 import { defaultEventStreamLimits } from './jobEventStream.js';
@@ -92,6 +93,7 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  const connections = connectionSweeper(app.server);
   requestTracing(app, options.tracerProvider);
   // helmet's middleware built once: `@fastify/helmet` builds it again for every request (parsing the policy
   // each time). The same headers on every answer, set before the route runs (a route may still replace one, as
@@ -189,8 +191,10 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
     close: async () => {
       shutdown.abort();
       // Held requests (claims, long polls, event streams) answer the shutdown after close() began, and their
-      // connections go idle only then: close those as they do, instead of waiting out their keep-alive (~72 s).
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 25);
+      // connections go idle only then; a connection on which no request ever came counts as busy to Node. Drop
+      // every connection without a request in progress as it becomes one, instead of waiting out keep-alives.
+      connections.sweep();
+      const sweep = setInterval(() => connections.sweep(), 25);
       try {
         await app.close();
       } finally {

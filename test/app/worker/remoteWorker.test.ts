@@ -38,11 +38,7 @@ const serve = async (name: string, port = 0) => {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    const closing = server.close();
-    // A poll the client gave up on (the cancel watch of a job that ended) can keep its connection busy for the
-    // server's keep-alive time (~70 s) after close(): cut every connection, as a crash would.
-    server.app.server.closeAllConnections();
-    await closing;
+    await server.close();
     await ledger.close()();
   };
   cleanups.push(stop);
