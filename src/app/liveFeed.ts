@@ -49,6 +49,12 @@ export interface LiveFeed {
    * for work again when it fires.
    */
   listenClaimable(listener: FeedListener): () => void;
+  /**
+   * Resolves once the feed knows where it starts (a feed that starts reads the store's end first, asynchronously):
+   * every event appended after that is handed out. A waiter that listens and then reads the current state must
+   * read it after `ready()`, or an event appended in between could be neither in what it read nor handed to it.
+   */
+  ready(): Promise<void>;
   /** Counts, to see the one subscription at work. */
   stats(): LiveFeedStats;
   /** Stops the subscription and forgets every listener. */
@@ -116,6 +122,8 @@ export const createLiveFeed = (store: EventStore, options: LiveFeedOptions = {})
   let subscriptions = 0;
   let resubscriptions = 0;
   let controller: AbortController | undefined;
+  // Resolved once the running subscription knows its start position (see `ready`).
+  let whenStarted: Promise<void> = Promise.resolve();
   // close() forgets every listener: their stop functions from before it must not count down again.
   let generation = 0;
 
@@ -135,7 +143,7 @@ export const createLiveFeed = (store: EventStore, options: LiveFeedOptions = {})
       for (const listener of [...claimable]) call(listener, event);
   };
 
-  const follow = async (signal: AbortSignal, from: string | undefined) => {
+  const follow = async (signal: AbortSignal, from: string | undefined, markStarted: () => void) => {
     let after = from;
     let failures = 0;
     let started = false;
@@ -144,6 +152,7 @@ export const createLiveFeed = (store: EventStore, options: LiveFeedOptions = {})
         if (!started) {
           after ??= (await head()) ?? undefined;
           started = true;
+          markStarted();
         }
         subscriptions++;
         if (failures > 0) resubscriptions++;
@@ -159,6 +168,8 @@ export const createLiveFeed = (store: EventStore, options: LiveFeedOptions = {})
         throw new Error(`the subscription to ${store.description} ended; following it again`);
       } catch (error) {
         if (signal.aborted) return;
+        // A store that cannot even say where it ends: waiters read on rather than wait for a start that may not come.
+        if (!started) markStarted();
         onError(error);
         // Full jitter over a doubling, capped delay: many ledgers that lost one server do not return in step.
         const ceiling = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(failures, 16));
@@ -172,7 +183,10 @@ export const createLiveFeed = (store: EventStore, options: LiveFeedOptions = {})
     if (controller !== undefined) return;
     const own = new AbortController();
     controller = own;
-    void follow(own.signal, after).finally(() => {
+    let markStarted = () => {};
+    whenStarted = new Promise((resolve) => (markStarted = resolve));
+    void follow(own.signal, after, markStarted).finally(() => {
+      markStarted();
       if (controller === own) controller = undefined;
     });
   };
@@ -213,6 +227,7 @@ export const createLiveFeed = (store: EventStore, options: LiveFeedOptions = {})
     },
     listenAll: (listener) => add(all, listener, undefined),
     listenClaimable: (listener) => add(claimable, listener, undefined),
+    ready: () => whenStarted,
     stats: () => ({
       listeners: count,
       subscriptions,

@@ -70,6 +70,9 @@ export const pollJob = (
         () => finish(E.left(JobError.timeout(timeoutMs, `pollJob(${jobId}): the job`))),
         timeoutMs,
       );
+      // Read again once the feed knows where it starts: a completion in between is in one or the other.
+      await ctx.feed.ready();
+      if (done) return;
       const now = await ctx.readModel.getJob(jobId);
       if (now?.status != null && isTerminalStatus(now.status)) finish(E.right(now.status));
     })().catch((cause) =>

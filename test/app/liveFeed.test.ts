@@ -66,6 +66,37 @@ const failingStore = (failures: number, after: number, url = 'memory:', how: 'th
 };
 
 describe('the live feed', () => {
+  it('ready() resolves only once the feed knows where it starts: a waiter reading after it misses nothing', async () => {
+    const store = openStore('memory:');
+    let openHead = () => {};
+    const gate = new Promise<void>((resolve) => (openHead = resolve));
+    const feed = createLiveFeed(store, {
+      head: async () => {
+        await gate;
+        return (store as ProjectedEventStore).readModel.checkpoint();
+      },
+    });
+    const seen: number[] = [];
+    const stop = feed.listenAll((e) => seen.push((e.data as { n: number }).n));
+    let ready = false;
+    const waiting = feed.ready().then(() => (ready = true));
+    // Appended while the feed still looks for the store's end: after ready(), a read of the store has it.
+    await append(store, 's-1', 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ready).toBe(false);
+    openHead();
+    await waiting;
+    const read: StoredEvent[] = [];
+    for await (const e of store.readAll()) read.push(e);
+    expect(read.map((e) => (e.data as { n: number }).n)).toEqual([1]);
+    await append(store, 's-1', 2);
+    await until(feed, () => seen.includes(2));
+    expect(seen).toEqual([2]);
+    stop();
+    feed.close();
+    await store.close();
+  });
+
   it('hands every event appended after listenAll to it once, in order, until stopped', async () => {
     const store = openStore('memory:');
     await append(store, 'before', 0);

@@ -126,5 +126,6 @@ const waitOnFeed = (
     });
     const timer = setTimeout(onAbort, waitMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    void attempt();
+    // Look again once the feed knows where it starts: a job offered in between is seen one way or the other.
+    void ctx.feed.ready().then(attempt);
   });
