@@ -5,7 +5,7 @@ import { createJobLedger } from '../../../src/app/createJobLedger.js';
 import { isNoJobResponse } from '../../../src/domain/model.js';
 import type { StoredEvent } from '../../../src/domain/storedEvent.js';
 import { compiledPackage } from '../../support/compiledPackage.js';
-import { describePg, freshSchema, pgStores, pgUrl } from './pgTestServer.js';
+import { describePg, freshSchema, pgStores, pgUrl, sql, waitFor } from './pgTestServer.js';
 import { right } from './results.js';
 
 /** What an acknowledgement of the child says must be in the log: one line of killedWriterChild.mjs. */
@@ -31,6 +31,8 @@ describePg('a writer killed mid-load', () => {
     const url = new URL(pgUrl);
     url.searchParams.set('schema', schema);
     url.searchParams.set('pool_size', '4');
+    // Its own name, so the test can tell when the server is done with the killed writer's connections.
+    url.searchParams.set('application_name', schema);
 
     const child = spawn(
       process.execPath,
@@ -59,6 +61,14 @@ describePg('a writer killed mid-load', () => {
     const signal = await exited;
     expect(signal, `the writer stopped before it was killed; stderr: ${stderr}`).toBe('SIGKILL');
     expect(acked.filter((line) => line.startsWith('status ')).length).toBeGreaterThan(0);
+    // A COMMIT the writer sent just before it died still lands: read the log once the server has ended every
+    // backend of the killed process (each notices the closed socket and exits), so nothing lands after the read.
+    await waitFor(
+      'the killed writer’s connections to end',
+      async () =>
+        (await sql(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1`, [schema])).length === 0,
+      30_000,
+    );
 
     // Every acknowledged command is in the log ...
     const log: StoredEvent[] = [];
