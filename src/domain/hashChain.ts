@@ -1,17 +1,6 @@
 import * as crypto from 'node:crypto';
+import { keyJson } from './codecs/jsonText.js';
 import type { EventMetadata, StoredEvent } from './storedEvent.js';
-
-// Object keys come from a small vocabulary (the events' field names): their JSON is made once. Bounded, since data
-// may carry keys of users' own.
-const keyJsonCache = new Map<string, string>();
-const keyJson = (key: string): string => {
-  let json = keyJsonCache.get(key);
-  if (json === undefined) {
-    json = JSON.stringify(key);
-    if (keyJsonCache.size < 4096) keyJsonCache.set(key, json);
-  }
-  return json;
-};
 
 /**
  * JSON with object keys sorted at every depth and `undefined` members left out, so that the same event hashes

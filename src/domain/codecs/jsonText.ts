@@ -8,9 +8,11 @@
 const dateToJson = Date.prototype.toJSON;
 const objectPrototype = Object.prototype;
 
-// Object keys come from a small vocabulary (the model's member names): their JSON is made once. Bounded.
+// Object keys come from a small vocabulary (the model's and the events' member names): their JSON is made once.
+// Bounded, since event data may carry keys of users' own.
 const keyJsonCache = new Map<string, string>();
-const keyJson = (key: string): string => {
+/** `JSON.stringify(key)` of an object key, remembered (bounded). @internal */
+export const keyJson = (key: string): string => {
   let json = keyJsonCache.get(key);
   if (json === undefined) {
     json = JSON.stringify(key);
