@@ -9,6 +9,24 @@ export interface RememberedAnswer {
   readonly at: number;
 }
 
+/** A stored answer's row (SQLite and Postgres keep the same columns; Postgres answers a bigint as text). */
+export interface RememberedAnswerRow {
+  readonly request: string;
+  readonly status_code: number;
+  readonly content_type: string;
+  readonly body: string;
+  readonly at: number | string;
+}
+
+/** The answer a stored row holds. @internal */
+export const answerOfRow = (row: RememberedAnswerRow): RememberedAnswer => ({
+  request: row.request,
+  statusCode: row.status_code,
+  contentType: row.content_type,
+  body: row.body,
+  at: Number(row.at),
+});
+
 /**
  * Where the server remembers the answers of Idempotency-Keys, per principal (`scope`), for a bounded time.
  * Stored with the ledger (the SQLite file), so a repeat after a restart still gets the first answer.

@@ -1,15 +1,14 @@
 import pg from 'pg';
 import { migratePostgres, postgresNames } from '../../postgres/migrations.js';
 import { checkSchemaName, parsePostgresUrl } from '../../postgres/postgresUrl.js';
-import { defaultIdempotencyTtlMs, type IdempotencyStore } from './IdempotencyStore.js';
+import {
+  answerOfRow,
+  defaultIdempotencyTtlMs,
+  type IdempotencyStore,
+  type RememberedAnswerRow,
+} from './IdempotencyStore.js';
 
-interface Row {
-  request: string;
-  status_code: number;
-  content_type: string;
-  body: string;
-  at: string;
-}
+type Row = RememberedAnswerRow;
 
 /**
  * Answers remembered in the ledger's Postgres schema (table `idempotency_answers`, created by its migration step),
@@ -36,15 +35,7 @@ export const postgresIdempotencyStore = (url: string, ttlMs = defaultIdempotency
         [scope, key, now - ttlMs],
       );
       const row = r.rows[0];
-      return row === undefined
-        ? undefined
-        : {
-            request: row.request,
-            statusCode: row.status_code,
-            contentType: row.content_type,
-            body: row.body,
-            at: Number(row.at),
-          };
+      return row === undefined ? undefined : answerOfRow(row);
     },
     remember: async (scope, key, answer) => {
       await migrated();

@@ -1,13 +1,13 @@
 import { openSqliteDatabase } from '../../sqlite/openSqliteDatabase.js';
-import { defaultIdempotencyTtlMs, type IdempotencyStore, type RememberedAnswer } from './IdempotencyStore.js';
+import {
+  answerOfRow,
+  defaultIdempotencyTtlMs,
+  type IdempotencyStore,
+  type RememberedAnswer,
+  type RememberedAnswerRow,
+} from './IdempotencyStore.js';
 
-interface Row {
-  request: string;
-  status_code: number;
-  content_type: string;
-  body: string;
-  at: number;
-}
+type Row = RememberedAnswerRow;
 
 /**
  * Answers remembered in the ledger's SQLite file (table `idempotency_answers`, created by its migration step), so
@@ -26,23 +26,17 @@ export const sqliteIdempotencyStore = (file: string, ttlMs = defaultIdempotencyT
     'INSERT OR IGNORE INTO idempotency_answers (scope, key, request, status_code, content_type, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   const expire = db.prepare('DELETE FROM idempotency_answers WHERE at < ?');
+  // The expiry and the insert in one transaction: one commit (one fsync) per remembered answer, not two.
+  const rememberOne = db.transaction((scope: string, key: string, answer: RememberedAnswer) => {
+    expire.run(answer.at - ttlMs);
+    insert.run(scope, key, answer.request, answer.statusCode, answer.contentType, answer.body, answer.at);
+  });
   return {
     lookup: async (scope, key, now) => {
       const row = select.get(scope, key, now - ttlMs);
-      return row === undefined
-        ? undefined
-        : {
-            request: row.request,
-            statusCode: row.status_code,
-            contentType: row.content_type,
-            body: row.body,
-            at: row.at,
-          };
+      return row === undefined ? undefined : answerOfRow(row);
     },
-    remember: async (scope, key, answer: RememberedAnswer) => {
-      expire.run(answer.at - ttlMs);
-      insert.run(scope, key, answer.request, answer.statusCode, answer.contentType, answer.body, answer.at);
-    },
+    remember: async (scope, key, answer: RememberedAnswer) => rememberOne.immediate(scope, key, answer),
     close: async () => void db.close(),
   };
 };
