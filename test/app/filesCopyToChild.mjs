@@ -1,26 +1,12 @@
 // Child process of filesLarge.test.ts: uploads `bytes` of generated content into a filesystem blob store and
 // copies it out with copyTo, then prints what it measured as one JSON line. Run on the compiled package.
-import { createHash } from 'node:crypto';
-import { Buffer } from 'node:buffer';
 import { join } from 'node:path';
+import { generatedContent } from '../support/generatedContent.mjs';
 
 const [dist, workDir, bytesArg] = process.argv.slice(2);
 const { createJobLedger, openStore, filesystemBlobStore } = await import(join(dist, 'index.js'));
 const bytes = Number(bytesArg);
-const chunkBytes = 1 << 20;
-
-// Deterministic, not constant: a 1 MiB pattern with each chunk's index in its first 8 bytes.
-const pattern = Buffer.alloc(chunkBytes);
-for (let i = 0; i < chunkBytes; i++) pattern[i] = (i * 131 + 17) & 0xff;
-const generated = createHash('sha256');
-async function* content() {
-  for (let offset = 0, n = 0; offset < bytes; offset += chunkBytes, n++) {
-    const chunk = Buffer.from(pattern.subarray(0, Math.min(chunkBytes, bytes - offset)));
-    chunk.writeUInt32BE(n, 0);
-    generated.update(chunk);
-    yield chunk;
-  }
-}
+const { content, sha256: generatedSha256 } = generatedContent(bytes);
 
 const ledger = createJobLedger({
   store: openStore('memory:'),
@@ -44,7 +30,7 @@ console.log(
   JSON.stringify({
     recordedSha256: created.right.file.sha256,
     recordedSize: created.right.file.size,
-    generatedSha256: generated.digest('hex'),
+    generatedSha256: generatedSha256(),
     copiedBytes: copied.right.bytes,
     uploadMs,
     copyMs,
