@@ -4,7 +4,7 @@ import type { WrongExpectedVersion } from '../../domain/EventStore.js';
 import { cliFailure, usageFailure, type CliFailure } from './cliFailure.js';
 import { clockOf } from './CliIo.js';
 import { copyEventLog, streamTips } from './copyEventLog.js';
-import { copyFileContents } from './copyFileContents.js';
+import { copyFileContents, storedContents } from './copyFileContents.js';
 import { defaultBlobStore } from '../../app/defaultBlobStore.js';
 import { defineCommand } from './defineCommand.js';
 import { jobErrorFailure } from './jobErrorFailure.js';
@@ -94,7 +94,9 @@ A large log copies several times faster into sqlite:./copy.db?synchronous=normal
         const started = clock().getTime();
         const bar = progressBar(io.stderr, { label: 'copy', unit: 'events' });
         let copiedSoFar = 0;
+        const contents = storedContents();
         const copied = await copyEventLog(source, target.store, {
+          onEvent: contents.see,
           ...(batchBytes !== undefined && { batchBytes }),
           onProgress: (n) => {
             copiedSoFar = n;
@@ -116,7 +118,7 @@ A large log copies several times faster into sqlite:./copy.db?synchronous=normal
 
         const sourceFiles = defaultBlobStore(source);
         try {
-          const files = await copyFileContents(source, sourceFiles, target.files);
+          const files = await copyFileContents(contents.shas, sourceFiles, target.files);
           if (E.isLeft(files))
             return cliFailure(
               `copying file contents to ${to}: ${files.left.message}`,

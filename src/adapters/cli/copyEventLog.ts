@@ -18,6 +18,8 @@ export interface CopySummary {
 export interface CopyOptions {
   /** Called after each appended batch with the number of events copied so far. */
   readonly onProgress?: (events: number) => void;
+  /** Called with each event of the source as it is read (to learn more of the log in the same pass). */
+  readonly onEvent?: (event: StoredEvent) => void;
   /** Events per append at most (default 500). */
   readonly batchSize?: number;
   /**
@@ -92,6 +94,7 @@ export const copyEventLog = async (
     let bytes = 0;
     for await (const event of source.readAll({ batchSize: 1000 })) {
       tips.set(event.streamId, { version: event.version, hash: event.metadata.hash });
+      options.onEvent?.(event);
       const last = batch[batch.length - 1];
       const size = eventBytes(event);
       if (

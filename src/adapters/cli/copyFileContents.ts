@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { BlobStore } from '../../app/BlobStore.js';
-import type { EventStore } from '../../domain/EventStore.js';
+import type { StoredEvent } from '../../domain/storedEvent.js';
 
 /** What {@link copyFileContents} did. */
 export interface FileCopySummary {
@@ -13,25 +13,32 @@ export interface FileCopySummary {
   readonly missing: readonly string[];
 }
 
-/** The sha256 of every stored content the log refers to: a job's uploaded file and every later revision. */
-const storedContents = async (store: EventStore): Promise<Set<string>> => {
+/**
+ * Collects the sha256 of every stored content a log refers to — a job's uploaded file and every later revision —
+ * from its events, as they pass by (`copyEventLog`'s `onEvent`).
+ */
+export const storedContents = () => {
   const shas = new Set<string>();
-  for await (const event of store.readAll()) {
-    const data = event.data as { fileStored?: boolean; file?: { sha256?: string }; sha256?: string };
-    if (event.type === 'JobCreated' && data.fileStored === true && typeof data.file?.sha256 === 'string')
-      shas.add(data.file.sha256);
-    else if (event.type === 'JobFileRevisionAdded' && typeof data.sha256 === 'string') shas.add(data.sha256);
-  }
-  return shas;
+  return {
+    shas: shas as ReadonlySet<string>,
+    see(event: StoredEvent): void {
+      const data = event.data as { fileStored?: boolean; file?: { sha256?: string }; sha256?: string };
+      if (event.type === 'JobCreated' && data.fileStored === true && typeof data.file?.sha256 === 'string')
+        shas.add(data.file.sha256);
+      else if (event.type === 'JobFileRevisionAdded' && typeof data.sha256 === 'string')
+        shas.add(data.sha256);
+    },
+  };
 };
 
 /**
- * Copies the file contents a log refers to from the source's blob store to the target's, streaming each one
- * (the target hashes it as it stores it, so a damaged source copy is refused, not spread). Contents the target
- * holds already are left alone, so a copy between stores that share a blob store copies nothing.
+ * Copies the file contents a log refers to (collected by {@link storedContents}) from the source's blob store to
+ * the target's, streaming each one (the target hashes it as it stores it, so a damaged source copy is refused, not
+ * spread). Contents the target holds already are left alone, so a copy between stores that share a blob store
+ * copies nothing.
  */
 export const copyFileContents = async (
-  log: EventStore,
+  contents: ReadonlySet<string>,
   from: BlobStore,
   to: BlobStore,
 ): Promise<E.Either<Error, FileCopySummary>> => {
@@ -39,7 +46,7 @@ export const copyFileContents = async (
   let bytes = 0;
   let present = 0;
   const missing: string[] = [];
-  for (const sha256 of await storedContents(log)) {
+  for (const sha256 of contents) {
     const there = await to.open(sha256, { skipCache: true })();
     if (E.isRight(there) && there.right !== null) {
       there.right.destroy();
