@@ -7,8 +7,8 @@ import type { LiveFeed } from './liveFeed.js';
  * exactly once and each stream in version order: first what the store already holds (read with `readAll`), then
  * live events from the shared `feed` — never a store subscription of its own. The feed listener is registered
  * before the store is read; what it hands out meanwhile waits, and an event both read and handed out is passed
- * on once (a stream's versions tell). Answers the function that stops it; a failed read is given to `onError`
- * and stops it too.
+ * on once (a stream's versions tell). `onCaughtUp` is called once everything the store held was passed on.
+ * Answers the function that stops it; a failed read is given to `onError` and stops it too.
  *
  * @example
  * const stop = catchUpThenFollow(ledger.feed, ledger.store, checkpoint, (event) => project(event), console.error);
@@ -19,6 +19,7 @@ export const catchUpThenFollow = (
   after: string | undefined,
   listener: (event: StoredEvent) => void,
   onError: (error: unknown) => void,
+  onCaughtUp?: () => void,
 ): (() => void) => {
   let stopped = false;
   let caughtUp = false;
@@ -46,6 +47,9 @@ export const catchUpThenFollow = (
   };
   void (async () => {
     try {
+      // Read once the feed knows where it starts: an event in between is in the read or handed out, never neither.
+      await feed.ready();
+      if (stopped) return;
       for await (const event of store.readAll(after === undefined ? {} : { after })) {
         if (stopped) return;
         read.set(event.streamId, event.version);
@@ -53,6 +57,7 @@ export const catchUpThenFollow = (
       }
       caughtUp = true;
       for (const event of waiting.splice(0)) if (!stopped) pass(event);
+      if (!stopped) onCaughtUp?.();
     } catch (error) {
       if (stopped) return;
       stop();

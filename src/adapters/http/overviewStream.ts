@@ -52,6 +52,7 @@ export const overviewOf = async (
     if (E.isLeft(total)) return total;
     counts[jobStatusNames[i]!] = total.right.total;
   }
+  await window.ready();
   const flow = window.series(principal);
   return E.right({
     counts,

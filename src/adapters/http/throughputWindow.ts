@@ -31,6 +31,11 @@ interface JobOwner {
 export interface ThroughputWindow {
   /** What `principal` may see of the window (see {@link throughputWindow}); starts following on first use. */
   series(principal: Principal): ThroughputSeries;
+  /**
+   * Resolves once the window has counted what the store already held (starting to follow if it had not), so a
+   * first answer is not taken from a window still catching up; also resolves when catching up failed.
+   */
+  ready(): Promise<void>;
   close(): void;
 }
 
@@ -63,6 +68,8 @@ export const throughputWindow = (
   const buckets = new Map<number, Entry[]>();
   const owners = new Map<string, JobOwner>();
   let following: { stop: () => void; stopped: boolean } | undefined;
+  let caughtUp: Promise<void> = Promise.resolve();
+  let markCaughtUp = () => {};
 
   const windowStart = () => (Math.floor(clock().getTime() / minuteMs) - minutes + 1) * minuteMs;
 
@@ -105,6 +112,7 @@ export const throughputWindow = (
 
   const failed = (error: unknown) => {
     // The next request starts over.
+    markCaughtUp();
     following?.stop();
     following = undefined;
     buckets.clear();
@@ -142,6 +150,8 @@ export const throughputWindow = (
       (error) => {
         if (following === own) failed(error);
       },
+      // Counted once the events read so far are recorded (they are recorded one after another).
+      () => void queue.then(markCaughtUp),
     );
   };
 
@@ -153,6 +163,7 @@ export const throughputWindow = (
       },
     };
     following = own;
+    caughtUp = new Promise((resolve) => (markCaughtUp = resolve));
     follow(own).catch((error: unknown) => {
       if (following === own) failed(error);
     });
@@ -179,7 +190,12 @@ export const throughputWindow = (
       }
       return { bucketSeconds: 60, until: new Date(first + minutes * minuteMs), ...series };
     },
+    ready: () => {
+      if (following === undefined) start();
+      return caughtUp;
+    },
     close: () => {
+      markCaughtUp();
       following?.stop();
       following = undefined;
     },

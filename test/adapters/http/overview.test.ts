@@ -37,6 +37,21 @@ describe('GET /overview (the list page’s pictures)', () => {
     ]);
   });
 
+  it('the first answer of a server already counts the jobs created before anyone asked', async () => {
+    const fresh = await startServer();
+    try {
+      await call(fresh.url, 'POST', '/jobs', 'alice-token', job);
+      await call(fresh.url, 'POST', '/jobs', 'alice-token', job);
+      // No polling: the window has caught up with the log before it answers.
+      const first = (await call(fresh.url, 'GET', '/overview', 'alice-token')).body as {
+        throughput: { created: number[] };
+      };
+      expect(sum(first.throughput.created)).toBe(2);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('counts per status what the token may see, and the flow of the last 15 minutes by owner or tenant', async () => {
     const a = (await call(s.url, 'POST', '/jobs', 'alice-token', job)).body as { id: string };
     await call(s.url, 'POST', '/jobs', 'alice-token', job);
