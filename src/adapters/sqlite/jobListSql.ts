@@ -86,7 +86,7 @@ export const visibilitySql = (viewer: Viewer): SqlCondition => {
         args: [JSON.stringify(viewer.poolIds ?? [])],
       },
       jobIdIn([
-        { sql: 'SELECT job_id FROM status_history WHERE agent_id = ?', args: [viewer.id] },
+        { sql: 'SELECT job_id FROM job_agents WHERE agent_id = ?', args: [viewer.id] },
         ...grantedTo([{ type: 'agent', key: viewer.id }]),
       ]),
     ]),

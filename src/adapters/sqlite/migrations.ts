@@ -220,6 +220,26 @@ ${countNewIn}
         WHERE status = 'Pending' AND archived = 0;
     `,
   },
+  {
+    version: 7,
+    description: 'fewer pages written per append: no projection table that nothing reads',
+    sql: `
+      -- Every page an append changes is written to the WAL at its commit, so each table or index an append
+      -- touches costs every command. getJob reads a job's histories and comments from job_states; of the
+      -- per-item tables only one question was ever asked: which jobs did an agent report on (an agent sees
+      -- them, policy.relationOf). One row per agent and job answers it, written at the agent's first report.
+      CREATE TABLE IF NOT EXISTS job_agents (
+        agent_id TEXT NOT NULL,
+        job_id   TEXT NOT NULL,
+        PRIMARY KEY (agent_id, job_id)
+      ) WITHOUT ROWID;
+      INSERT OR IGNORE INTO job_agents (agent_id, job_id)
+        SELECT agent_id, job_id FROM status_history WHERE agent_id IS NOT NULL;
+      DROP TABLE IF EXISTS status_history;
+      DROP TABLE IF EXISTS archive_history;
+      DROP TABLE IF EXISTS comments;
+    `,
+  },
 ];
 
 /** The schema version this jobledger writes. */

@@ -362,7 +362,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
           );
         }
       }
-      if (projecting && next - 1 > before) projection.setCheckpoint(next - 1);
+      if (projecting && next - 1 > before) projection.followLog();
       commit.run();
       transactions++;
       commands += stored;

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { JobState } from '../../domain/jobState.js';
+import type { JobStatus } from '../../domain/model.js';
 import { jobIdOfStream, type StoredEvent } from '../../domain/storedEvent.js';
 import { projectJobEvent } from '../../projections/applyToReadModel.js';
 import { jobListRow, type JobRow } from '../../projections/jobListProjection.js';
@@ -13,8 +14,7 @@ export const millis = (date: Date | null): number | null => {
 };
 
 /**
- * Writes the projection tables (jobs, status_history, archive_history, comments, access) and the read-model
- * checkpoint. Every method runs inside a write transaction the caller holds: the store calls `project` in the
+ * Writes the projection tables (jobs, job_states, job_agents, access) and the read-model checkpoint. Every method runs inside a write transaction the caller holds: the store calls `project` in the
  * transaction of the append, so a read after a write always sees it.
  */
 export interface SqliteProjection {
@@ -26,6 +26,12 @@ export interface SqliteProjection {
    */
   checkpoint(): number | string | null;
   setCheckpoint(position: number | string | null): void;
+  /**
+   * Marks the projection as written in the transaction of every append of this file's own log, so that its
+   * checkpoint is the log's last position (read, never written again per commit: one page fewer per append).
+   * Cheap when already marked; a rebuild's `setCheckpoint` ends the mark until the next append.
+   */
+  followLog(): void;
   /** Empties every projection table and the checkpoint. */
   clear(): void;
   /** The projected state of one job (one read of `jobs.state`). */
@@ -38,6 +44,9 @@ interface Tracked {
   current: JobState | undefined;
   row: JobRow | undefined;
 }
+
+/** The checkpoint of a projection written with every append of its own file's log: the log's last position. */
+const followsLog = -1;
 
 /** The items of `after` that `before` lacks, when `after` only grew; undefined when it changed otherwise. */
 const appendedTail = <T>(before: readonly T[], after: readonly T[]): readonly T[] | undefined => {
@@ -101,51 +110,34 @@ export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection =
     `INSERT INTO job_states (job_id, state) VALUES (?, ?)
      ON CONFLICT (job_id) DO UPDATE SET state = excluded.state`,
   );
-  const insertStatus = db.prepare(
-    `INSERT INTO status_history (job_id, seq, status_id, name, created, created_by_id, message, agent_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertArchive = db.prepare(
-    `INSERT INTO archive_history (job_id, seq, status_id, name, reason, created, created_by_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertComment = db.prepare(
-    `INSERT INTO comments (job_id, seq, comment_id, content, created, created_by_id) VALUES (?, ?, ?, ?, ?, ?)`,
-  );
+  const insertAgent = db.prepare('INSERT OR IGNORE INTO job_agents (agent_id, job_id) VALUES (?, ?)');
   const insertAccess = db.prepare(
     `INSERT INTO access (job_id, access_id, subject_type, subject_id, subject_key, relation, created, created_by_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const deleteStatus = db.prepare('DELETE FROM status_history WHERE job_id = ?');
-  const deleteArchive = db.prepare('DELETE FROM archive_history WHERE job_id = ?');
-  const deleteComments = db.prepare('DELETE FROM comments WHERE job_id = ?');
+  // Rare (a status history only grows): keyed by agent, this scans.
+  const deleteAgents = db.prepare('DELETE FROM job_agents WHERE job_id = ?');
   const deleteAccess = db.prepare('DELETE FROM access WHERE job_id = ?');
   const selectCheckpoint = db
     .prepare<[], number | string | null>("SELECT position FROM checkpoints WHERE name = 'read-model'")
     .pluck();
   const updateCheckpoint = db.prepare("UPDATE checkpoints SET position = ? WHERE name = 'read-model'");
+  const selectLastPosition = db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
 
   const load = (jobId: string): JobState | undefined => {
     const text = selectState.get(jobId);
     return text === undefined ? undefined : decodeJobState(text);
   };
 
-  /** Writes one list of child rows: only the new tail when the list grew, everything otherwise. */
-  const writeList = <T>(
-    jobId: string,
-    before: readonly T[],
-    after: readonly T[],
-    remove: BetterSqlite3.Statement,
-    insert: (item: T, seq: number) => void,
-  ): void => {
-    const tail = appendedTail(before, after);
+  /** Records the agents of a job's new status entries (all of them again when the history was not only extended). */
+  const writeAgents = (jobId: string, before: readonly JobStatus[], after: readonly JobStatus[]): void => {
+    let tail = appendedTail(before, after);
     if (tail === undefined) {
-      remove.run(jobId);
-      after.forEach(insert);
-    } else {
-      const offset = after.length - tail.length;
-      tail.forEach((item, i) => insert(item, offset + i));
+      deleteAgents.run(jobId);
+      tail = after;
     }
+    for (const s of tail)
+      if (s.agentId !== null && s.agentId !== undefined) insertAgent.run(s.agentId, jobId);
   };
 
   const write = (jobId: string, stored: JobState | undefined, state: JobState, row: JobRow): void => {
@@ -179,20 +171,7 @@ export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection =
       );
     }
     upsertState.run(jobId, encodeJobState(state));
-    const previous = stored?.job ?? null;
-    writeList(jobId, previous?.statusHistory ?? [], job.statusHistory, deleteStatus, (s, seq) =>
-      insertStatus.run(jobId, seq, s.id, s.name, millis(s.created), s.createdById, s.message, s.agentId),
-    );
-    writeList(
-      jobId,
-      previous?.archiveStatusHistory ?? [],
-      job.archiveStatusHistory,
-      deleteArchive,
-      (a, seq) => insertArchive.run(jobId, seq, a.id, a.name, a.reason, millis(a.created), a.createdById),
-    );
-    writeList(jobId, previous?.comments ?? [], job.comments, deleteComments, (c, seq) =>
-      insertComment.run(jobId, seq, c.id, c.content, millis(c.created), c.createdById),
-    );
+    writeAgents(jobId, stored?.job?.statusHistory ?? [], job.statusHistory);
     // Access changes in place (update, revoke): rewrite the job's grants whenever the list is another one.
     if (stored === undefined || stored.access !== state.access) {
       if (stored !== undefined) deleteAccess.run(jobId);
@@ -238,17 +217,21 @@ export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection =
         if (entry.row !== undefined) write(jobId, entry.stored, entry.current!, entry.row);
       }
     },
-    checkpoint: () => selectCheckpoint.get() ?? null,
+    checkpoint() {
+      const position = selectCheckpoint.get() ?? null;
+      return position === followsLog ? (selectLastPosition.get() ?? null) : position;
+    },
     setCheckpoint(position) {
       updateCheckpoint.run(position);
+    },
+    followLog() {
+      if (selectCheckpoint.get() !== followsLog) updateCheckpoint.run(followsLog);
     },
     clear() {
       db.exec(`
         DELETE FROM jobs;
         DELETE FROM job_states;
-        DELETE FROM status_history;
-        DELETE FROM archive_history;
-        DELETE FROM comments;
+        DELETE FROM job_agents;
         DELETE FROM access;
         DELETE FROM job_counts;
         UPDATE checkpoints SET position = NULL WHERE name = 'read-model';

@@ -31,15 +31,7 @@ describe('migrations', () => {
     expect(store.settings().schemaVersion).toBe(latestSchemaVersion);
     await store.close();
     expect(tables(file)).toEqual(
-      expect.arrayContaining([
-        'events',
-        'jobs',
-        'status_history',
-        'archive_history',
-        'comments',
-        'access',
-        'checkpoints',
-      ]),
+      expect.arrayContaining(['events', 'jobs', 'job_states', 'job_agents', 'access', 'checkpoints']),
     );
   });
 
@@ -77,10 +69,12 @@ describe('migrations', () => {
     const first = sqliteEventStore({ file });
     await playScenario(first, jobScenario(30, 3));
     await first.close();
-    // What a version 1 file holds: the same rows, without the counts.
+    // What a version 1 file holds: the same rows, without the counts (and with the per-item tables of version 1).
     const raw = new Database(file);
     raw.exec(`DROP TRIGGER job_counts_insert; DROP TRIGGER job_counts_delete; DROP TRIGGER job_counts_update;
-              DROP TABLE job_counts; PRAGMA user_version = 1`);
+              DROP TABLE job_counts; PRAGMA user_version = 1;
+              CREATE TABLE status_history (job_id TEXT, seq INTEGER, agent_id TEXT);
+              CREATE TABLE archive_history (job_id TEXT); CREATE TABLE comments (job_id TEXT)`);
     raw.close();
 
     const reopened = sqliteEventStore({ file });
@@ -98,6 +92,34 @@ describe('migrations', () => {
     const rows = (await reopened.readModel.dump()).jobs.filter((j) => j.row.tenantId === 't1');
     expect(page).toMatchObject({ _tag: 'Right', right: { total: rows.length } });
     await ledger.close()();
+  });
+
+  it('bring a version 6 file forward: which agent reported on which job is kept, the unread tables go', async () => {
+    const file = databases.file();
+    const raw = new Database(file);
+    migrate(raw, migrations.slice(0, 6));
+    raw.close();
+    // A job claimed and run by agent-7 on the version 6 schema (its status rows name the agent), then handed on
+    // to agent-8, so that agent-7 sees it only through what it reported.
+    const first = new Database(file);
+    first.exec(`INSERT INTO jobs (job_id, tenant_id, status, created, created_by_id, agent_id, function_id, archived,
+                  version) VALUES ('j-1', 't1', 'Running', 1, 'u-alice', 'agent-8', 'fn-1', 0, 5);
+                INSERT INTO status_history (job_id, seq, status_id, name, created, created_by_id, message, agent_id)
+                  VALUES ('j-1', 0, 's0', 'Created', 1, 'u-alice', NULL, NULL),
+                         ('j-1', 1, 's1', 'Claimed', 2, 'agent-7', NULL, 'agent-7'),
+                         ('j-1', 2, 's2', 'Running', 3, 'agent-7', NULL, 'agent-7');`);
+    first.close();
+    const store = sqliteEventStore({ file });
+    expect(store.settings().schemaVersion).toBe(latestSchemaVersion);
+    await store.close();
+    expect(tables(file)).not.toEqual(expect.arrayContaining(['status_history']));
+    expect(tables(file)).not.toEqual(expect.arrayContaining(['archive_history']));
+    expect(tables(file)).not.toEqual(expect.arrayContaining(['comments']));
+    const check = new Database(file, { readonly: true });
+    expect(check.prepare('SELECT agent_id, job_id FROM job_agents').all()).toEqual([
+      { agent_id: 'agent-7', job_id: 'j-1' },
+    ]);
+    check.close();
   });
 
   it('refuse a file written by a newer jobledger, and leave it untouched', async () => {
