@@ -146,21 +146,52 @@ export const runAppends = async (report, config) => {
       }
     }
     const v = (id) => report.get(id)?.value;
+    // Issue 18's targets (set from the measured floors): 1 caller ≥ 3× Emmett at NORMAL, ≥ 2× at FULL; 8 callers
+    // ≥ 1× Emmett's 8 callers at NORMAL (Emmett's callers share one transaction; ours are isolated).
     report.target({
       id: `appends.1caller.vs.emmett.${synchronous}`,
       label: `1 caller: jobledger / Emmett (${S})`,
       ours: v(`ledger.${synchronous}.1`),
       baseline: v(`emmett.${synchronous}.1`),
-      need: synchronous === 'normal' ? 4 : 3,
+      need: synchronous === 'normal' ? 3 : 2,
       unit: '/s',
     });
-    report.target({
-      id: `appends.8callers.vs.raw.${synchronous}`,
-      label: `8 callers: jobledger / raw 1-row tx (${S})`,
-      ours: v(`ledger.${synchronous}.8`),
-      baseline: v(`raw.${synchronous}.1`),
-      need: 2,
-      unit: '/s',
-    });
+    /** A ratio shown without a target (when both sides were measured). */
+    const ratio = (id, label, ours, baseline) => {
+      if (ours === undefined || baseline === undefined) return;
+      report.measure({
+        section: SECTION,
+        id,
+        label,
+        value: ours / baseline,
+        unit: 'x',
+        detail: `${Math.round(ours)} / ${Math.round(baseline)} ops/s`,
+      });
+    };
+    const eightLabel = `8 callers: jobledger / Emmett 8 callers (${S})`;
+    if (synchronous === 'normal') {
+      report.target({
+        id: `appends.8callers.vs.emmett.${synchronous}`,
+        label: eightLabel,
+        ours: v(`ledger.${synchronous}.8`),
+        baseline: v(`emmett.${synchronous}.8`),
+        need: 1,
+        unit: '/s',
+      });
+    } else {
+      ratio(
+        `appends.8callers.vs.emmett.${synchronous}`,
+        `${eightLabel}, no target`,
+        v(`ledger.${synchronous}.8`),
+        v(`emmett.${synchronous}.8`),
+      );
+    }
+    // What group commit is for, kept beside them (no target): 8 callers against one caller's raw transactions.
+    ratio(
+      `appends.8callers.vs.raw.${synchronous}`,
+      `8 callers: jobledger / raw 1-row tx, 1 caller (${S}), no target`,
+      v(`ledger.${synchronous}.8`),
+      v(`raw.${synchronous}.1`),
+    );
   }
 };

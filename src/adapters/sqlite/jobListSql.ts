@@ -156,11 +156,45 @@ export const claimableSql = (
     { sql: 'j.tenant_id = ?', args: [agent.tenantId] },
     { sql: 'j.archived = 0', args: [] },
     { sql: '(j.assigned_agent_id IS NULL OR j.assigned_agent_id = ?)', args: [agent.id] },
-    {
-      sql: '(j.assigned_agent_pool_id IS NULL OR j.assigned_agent_pool_id IN (SELECT value FROM json_each(?)))',
-      args: [JSON.stringify(agent.poolIds ?? [])],
-    },
+    // The pools as placeholders, not json_each: a table-valued function costs every claim a bloom filter.
+    (agent.poolIds ?? []).length === 0
+      ? { sql: 'j.assigned_agent_pool_id IS NULL', args: [] }
+      : {
+          sql: `(j.assigned_agent_pool_id IS NULL OR j.assigned_agent_pool_id IN (${agent.poolIds!.map(() => '?').join(', ')}))`,
+          args: [...agent.poolIds!],
+        },
     ...(functionIds === undefined || functionIds.length === 0
       ? []
       : [{ sql: 'j.function_id IN (SELECT value FROM json_each(?))', args: [JSON.stringify(functionIds)] }]),
   ]);
+
+/**
+ * The statement of `claimCandidates`: the ids of the oldest `limit` jobs `agent` may claim. Both forms name
+ * their index (INDEXED BY): left to itself, the planner may walk a tenant's jobs in created order and read
+ * every finished job older than the first Pending one (a claim would cost more with every job done), or prefer
+ * jobs_claimable over the function index and scan the whole queue when a function matches nothing.
+ */
+export const claimCandidatesSql = (
+  agent: { readonly id: string; readonly tenantId: string; readonly poolIds?: readonly string[] },
+  functionIds: readonly string[] | undefined,
+  limit: number,
+): SqlCondition => {
+  const claimable = claimableSql(agent, undefined);
+  if (functionIds === undefined || functionIds.length === 0) {
+    return {
+      sql: `SELECT j.job_id FROM jobs j INDEXED BY jobs_claimable WHERE ${claimable.sql}
+            ORDER BY j.created ASC, j.job_id ASC LIMIT ?`,
+      args: [...claimable.args, limit],
+    };
+  }
+  // One index walk per function (jobs_claimable_by_function), merged: the oldest `limit` of each, then of all.
+  const functions = [...new Set(functionIds)];
+  const branch = `SELECT * FROM (SELECT j.job_id, j.created FROM jobs j INDEXED BY jobs_claimable_by_function
+    WHERE ${claimable.sql}
+    AND j.function_id = ? ORDER BY j.created ASC, j.job_id ASC LIMIT ?)`;
+  return {
+    sql: `SELECT job_id FROM (${functions.map(() => branch).join(' UNION ALL ')})
+          ORDER BY created ASC, job_id ASC LIMIT ?`,
+    args: [...functions.flatMap((fn) => [...claimable.args, fn, limit]), limit],
+  };
+};

@@ -13,7 +13,7 @@ import {
   type TransactionalDecider,
   type WrongExpectedVersion,
 } from '../../domain/EventStore.js';
-import { isCompleteSnapshot } from '../../domain/jobState.js';
+import { isCompleteSnapshot, type JobState } from '../../domain/jobState.js';
 import { jobIdOfStream, type NewEvent, type StoredEvent } from '../../domain/storedEvent.js';
 import type { ProjectedEventStore, ProjectionProgress } from '../../projections/ReadModelStore.js';
 import { emptyTip, sealEvents, type StreamTip } from '../sealEvents.js';
@@ -160,6 +160,10 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
   const selectStream = db.prepare<[string, number, number], EventRow>(
     `SELECT ${columns} FROM events WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?`,
   );
+  // No LIMIT: SQLite runs `LIMIT -1` several times slower than no limit (measured 21 vs 4 µs for an empty tail).
+  const selectTail = db.prepare<[string, number], EventRow>(
+    `SELECT ${columns} FROM events WHERE stream_id = ? AND version >= ? ORDER BY version`,
+  );
   const selectWholeStream = db.prepare<[string], EventRow>(
     `SELECT ${columns} FROM events WHERE stream_id = ? ORDER BY version`,
   );
@@ -236,10 +240,26 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
 
   const tipOf = (streamId: string): StreamTip => selectTip.get(streamId) ?? emptyTip;
 
+  /**
+   * The job states read or written in the transaction of the group commit under way (see
+   * SqliteProjection.project): a command decides on the state it projects, and the next command of the same
+   * job in the batch on the state the previous one wrote, without reading and decoding it again. Forgotten when
+   * a command's savepoint rolls back and after every transaction.
+   */
+  const known = new Map<string, JobState | undefined>();
+
+  /** The projected state of a job, read once per transaction. */
+  const stateOf = (jobId: string): JobState | undefined => {
+    if (known.has(jobId)) return known.get(jobId);
+    const state = projection.load(jobId);
+    known.set(jobId, state);
+    return state;
+  };
+
   /** The projected state of a job stream, when complete enough to decide on (see isCompleteSnapshot). */
   const snapshotOf = (streamId: string): StreamSnapshot | undefined => {
     const jobId = jobIdOfStream(streamId);
-    const state = jobId === undefined ? undefined : projection.load(jobId);
+    const state = jobId === undefined ? undefined : stateOf(jobId);
     return state !== undefined && isCompleteSnapshot(state) ? { version: state.version, state } : undefined;
   };
 
@@ -264,7 +284,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
         JSON.stringify(e.metadata),
       ),
     );
-    if (projecting) projection.project(sealed);
+    if (projecting) projection.project(sealed, known);
     const last = sealed[sealed.length - 1]!;
     return { nextVersion: last.version + 1, position: last.position, events: sealed };
   };
@@ -288,7 +308,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     if (snapshot !== undefined) {
       // The job's row is written in the transaction of every append, so it is the stream's state at its version:
       // only the events after it are read (none, unless a rebuild is under way).
-      const tail = selectStream.all(command.streamId, snapshot.version + 1, -1).map(toStoredEvent);
+      const tail = selectTail.all(command.streamId, snapshot.version + 1).map(toStoredEvent);
       const decided = command.decider(tail, snapshot, leases.lookup(command.streamId));
       if (E.isLeft(decided)) return decided;
       return E.right({ tip: tipOf(command.streamId), events: decided.right });
@@ -312,6 +332,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     flushScheduled = false;
     const batch = queue.splice(0);
     if (batch.length === 0) return;
+    known.clear();
     const results: E.Either<unknown, AppendResult>[] = [];
     let stored = 0;
     try {
@@ -355,6 +376,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
           results.push(E.right(result));
         } catch (error) {
           if (!db.inTransaction) throw new TransactionLost(reason(error));
+          known.clear();
           rollbackTo.run();
           release.run();
           results.push(

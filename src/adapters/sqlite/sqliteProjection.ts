@@ -18,8 +18,13 @@ export const millis = (date: Date | null): number | null => {
  * transaction of the append, so a read after a write always sees it.
  */
 export interface SqliteProjection {
-  /** Applies events (in global order) to the job rows. The checkpoint is left to the caller. */
-  project(events: readonly StoredEvent[]): void;
+  /**
+   * Applies events (in global order) to the job rows. The checkpoint is left to the caller. `known` holds states
+   * of jobs as they are stored in the caller's transaction (read before, by {@link load} or an earlier call):
+   * they are not read again, and the states written are put in it. The caller forgets it when the transaction
+   * (or a savepoint of it) rolls back.
+   */
+  project(events: readonly StoredEvent[], known?: Map<string, JobState | undefined>): void;
   /**
    * The read-model checkpoint, or null before any event was applied. An integer for this store's own positions;
    * a string when a read model fed from another store (KurrentDB: "commit:prepare") saved its position.
@@ -194,14 +199,14 @@ export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection =
 
   return {
     load,
-    project(events) {
+    project(events, known) {
       const tracked = new Map<string, Tracked>();
       for (const event of events) {
         const jobId = jobIdOfStream(event.streamId);
         if (jobId === undefined) continue;
         let entry = tracked.get(jobId);
         if (entry === undefined) {
-          const stored = load(jobId);
+          const stored = known?.has(jobId) ? known.get(jobId) : load(jobId);
           entry = { stored, current: stored, row: undefined };
           tracked.set(jobId, entry);
         }
@@ -214,7 +219,10 @@ export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection =
         entry.row = row;
       }
       for (const [jobId, entry] of tracked) {
-        if (entry.row !== undefined) write(jobId, entry.stored, entry.current!, entry.row);
+        if (entry.row !== undefined) {
+          write(jobId, entry.stored, entry.current!, entry.row);
+          known?.set(jobId, entry.current);
+        }
       }
     },
     checkpoint() {

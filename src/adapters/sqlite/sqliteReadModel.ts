@@ -4,7 +4,7 @@ import { encodeCursor, type JobRow } from '../../projections/jobListProjection.j
 import type { ReadModelStore } from '../../projections/ReadModelStore.js';
 import { decodeJobState } from './jobStateJson.js';
 import {
-  claimableSql,
+  claimCandidatesSql,
   countedTotalSql,
   cursorSql,
   filterSql,
@@ -156,28 +156,10 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
     },
     async claimCandidates(agent, functionIds, limit) {
       ensureOpen();
-      if (functionIds === undefined || functionIds.length === 0) {
-        const claimable = claimableSql(agent, undefined);
-        return prepared(
-          `SELECT j.job_id FROM jobs j WHERE ${claimable.sql} ORDER BY j.created ASC, j.job_id ASC LIMIT ?`,
-        )
-          .pluck()
-          .all(...claimable.args, limit) as string[];
-      }
-      // One index walk per function (jobs_claimable_by_function), merged: the oldest `limit` of each, then of all.
-      const functions = [...new Set(functionIds)];
-      const claimable = claimableSql(agent, undefined);
-      // INDEXED BY: left to itself the planner prefers jobs_claimable, which is in created order already, and
-      // scans the whole queue when the function matches nothing (migration step 4 creates the index on open).
-      const branch = `SELECT * FROM (SELECT j.job_id, j.created FROM jobs j INDEXED BY jobs_claimable_by_function
-        WHERE ${claimable.sql}
-        AND j.function_id = ? ORDER BY j.created ASC, j.job_id ASC LIMIT ?)`;
-      return prepared(
-        `SELECT job_id FROM (${functions.map(() => branch).join(' UNION ALL ')})
-         ORDER BY created ASC, job_id ASC LIMIT ?`,
-      )
+      const query = claimCandidatesSql(agent, functionIds, limit);
+      return prepared(query.sql)
         .pluck()
-        .all(...functions.flatMap((fn) => [...claimable.args, fn, limit]), limit) as string[];
+        .all(...query.args) as string[];
     },
     async expiredLeases(now, limit) {
       ensureOpen();

@@ -1,4 +1,8 @@
+import Database from 'better-sqlite3';
+import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { claimCandidatesSql } from '../../../src/adapters/sqlite/jobListSql.js';
+import { createJobLedger } from '../../../src/app/createJobLedger.js';
 import { memoryEventStore } from '../../../src/adapters/memory/memoryEventStore.js';
 import { sqliteEventStore, type SqliteEventStore } from '../../../src/adapters/sqlite/sqliteEventStore.js';
 import type { Principal } from '../../../src/domain/principal.js';
@@ -181,5 +185,60 @@ describe('the SQLite read model as a port', () => {
     await playScenario(sqlite, jobScenario(5, 4));
     await sqlite.readModel.reset();
     expect(await sqlite.readModel.dump()).toEqual({ checkpoint: null, jobs: [] });
+  });
+});
+
+describe('SQLite claims', () => {
+  const databases = tempDatabases();
+  afterAll(() => databases.cleanup());
+
+  it('walk only Pending jobs of the tenant, however many jobs are finished (the plan names the claimable index)', async () => {
+    const file = databases.file();
+    const ledger = createJobLedger({ store: sqliteEventStore({ file, synchronous: 'normal' }) });
+    const user = ledger.as({ kind: 'user', id: 'u-alice', tenantId: 't1' });
+    const agent = { kind: 'agent' as const, id: 'agent-1', tenantId: 't1' };
+    const worker = ledger.as(agent);
+    const ok = <T>(r: E.Either<{ message: string }, T>): T => {
+      if (E.isLeft(r)) throw new Error(r.left.message);
+      return r.right;
+    };
+    // Finished jobs older than every Pending one: a walk in created order would read them all first.
+    for (let i = 0; i < 60; i++)
+      ok(await user.createJob({ function: { id: 'fn-1' }, file: { name: 'p.json' } })());
+    for (let i = 0; i < 60; i++) {
+      const job = ok(await worker.getJobForAgent({})());
+      if (!('id' in job)) throw new Error('nothing to claim');
+      ok(await worker.updateStatus(job.id, { status: 'Running' })());
+      ok(await worker.updateStatus(job.id, { status: 'Completed' })());
+    }
+    const pending: string[] = [];
+    for (let i = 0; i < 3; i++)
+      pending.push(ok(await user.createJob({ function: { id: 'fn-1' }, file: { name: 'p.json' } })()).id);
+    await ledger.close()();
+
+    const db = new Database(file, { readonly: true });
+    try {
+      for (const functionIds of [undefined, ['fn-1']]) {
+        const query = claimCandidatesSql(agent, functionIds, 8);
+        const plan = (
+          db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.args) as { detail: string }[]
+        )
+          .map((row) => row.detail)
+          .join('; ');
+        expect(plan).toMatch(
+          functionIds === undefined
+            ? /SEARCH j USING INDEX jobs_claimable \(status=\? AND tenant_id=\?\)/
+            : /SEARCH j USING INDEX jobs_claimable_by_function \(tenant_id=\? AND function_id=\?\)/,
+        );
+        // The Pending jobs (their order, oldest first with ties broken by id, is the comparison test's above).
+        const found = db
+          .prepare(query.sql)
+          .pluck()
+          .all(...query.args) as string[];
+        expect([...found].sort()).toEqual([...pending].sort());
+      }
+    } finally {
+      db.close();
+    }
   });
 });
