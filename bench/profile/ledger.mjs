@@ -4,6 +4,7 @@
 //   node bench/profile/ledger.mjs                                 (both, prints CPU time per event)
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -38,18 +39,23 @@ if (profiler !== undefined) {
 }
 const loop = async (label, rounds, body) => {
   const c0 = process.cpuUsage();
+  const t0 = performance.now();
   let events = 0;
   for (let i = 0; i < rounds; i++) events += await body();
   const cpu = process.cpuUsage(c0);
+  const wall = (performance.now() - t0) * 1000;
   console.log(
-    `${label}: ${((cpu.user + cpu.system) / events).toFixed(2)} µs CPU per event (${events} events)`,
+    `${label}: ${((cpu.user + cpu.system) / events).toFixed(2)} µs CPU per event (all threads), ` +
+      `${(wall / events).toFixed(2)} µs wall (${events} events)`,
   );
 };
+// VERIFY_THREADS=n: verify's worker threads (default: the ledger's default, the cores but one; 0: one thread).
+const verifyOptions = process.env.VERIFY_THREADS ? { threads: Number(process.env.VERIFY_THREADS) } : {};
 if (which === 'all' || which === 'rebuild')
   await loop('rebuildProjections', 3, async () => ok(await ledger.rebuildProjections()()).events);
 if (which === 'all' || which === 'verify')
   await loop('verify', 3, async () => {
-    const report = ok(await ledger.verify()());
+    const report = ok(await ledger.verify(verifyOptions)());
     if (!report.ok) throw new Error(JSON.stringify(report.problems.slice(0, 3)));
     return report.events;
   });
