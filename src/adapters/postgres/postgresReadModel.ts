@@ -140,6 +140,17 @@ export const postgresReadModel = (
       comparePostgresPositions(parsePostgresPosition(e.position, ctx.description), checkpointed) > 0;
   };
   const counts = keptJobCounts(pool, names);
+  // The candidate query has one text per number of functions asked for: each is prepared once per connection
+  // (the server parses and plans it once), under a name of its own (names are cut at 63 bytes, texts are not).
+  const claimStatements = new Map<string, string>();
+  const claimStatementName = (text: string): { name?: string } => {
+    let name = claimStatements.get(text);
+    if (name === undefined && claimStatements.size < 32) {
+      name = `${names.schema}:claim-${claimStatements.size}`;
+      claimStatements.set(text, name);
+    }
+    return name === undefined ? {} : { name };
+  };
   const saveCheckpointSql = `UPDATE ${q('checkpoints')} SET position = $1, live = false WHERE name = 'read-model'`;
 
   const checkpoint = async (): Promise<string | null> => {
@@ -223,15 +234,17 @@ export const postgresReadModel = (
                   AND j.function_id = ${args.add(fn)} ORDER BY j.created, j.job_id LIMIT ${window})`,
               )
               .join(' UNION ALL ')}) u ORDER BY u.created, u.job_id LIMIT ${window} OFFSET 0`;
-      const r = await pool.query<{ job_id: string; locked: boolean }>(
-        `SELECT c.job_id, c.locked FROM (
+      const text = `SELECT c.job_id, c.locked FROM (
            SELECT j.job_id, j.created,
              NOT pg_try_advisory_xact_lock_shared(${names.writerLockClass}, hashtext('job-' || j.job_id)) AS locked
            FROM (${source}) j) c
          ORDER BY c.locked, c.created, c.job_id
-         LIMIT ${args.add(limit)}`,
-        args.values,
-      );
+         LIMIT ${args.add(limit)}`;
+      const r = await pool.query<{ job_id: string; locked: boolean }>({
+        ...claimStatementName(text),
+        text,
+        values: args.values,
+      });
       return ctx.offers.take(
         r.rows.map((row) => row.job_id),
         r.rows.filter((row) => !row.locked).length,

@@ -56,6 +56,13 @@ export const claimOnce = async (
 };
 
 /**
+ * The jobs a batch of this ledger is claiming right now: the ledger's other batches pass over them (asking for
+ * that many more candidates), so that agents asking together take different jobs instead of racing for the same
+ * ten. Only an optimisation: which agent gets a job is decided by its stream's version, as always.
+ */
+const claiming = new WeakMap<LedgerContext, Set<string>>();
+
+/**
  * One attempt at a batch: up to `max` eligible Pending jobs, oldest first. Each round reads the candidates once
  * and sends their claims together (on Postgres concurrent commands share one transaction: group commit), so a
  * batch costs one candidate query and one commit instead of `max` of each. Each claim is still a command of its
@@ -72,21 +79,35 @@ export const claimBatch = async (
   const { ctx, caller } = kit;
   const claimed: Job[] = [];
   const tried = new Set<string>();
+  let busy = claiming.get(ctx);
+  if (busy === undefined) claiming.set(ctx, (busy = new Set()));
   for (let round = 0; round < 5 && claimed.length < max; round++) {
     const wanted = max - claimed.length;
+    const limit = wanted + tried.size + busy.size;
     let candidates: readonly string[];
     try {
-      candidates = await ctx.readModel.claimCandidates(agent, functionIds, wanted + tried.size);
+      candidates = await ctx.readModel.claimCandidates(agent, functionIds, limit);
     } catch (cause) {
       if (claimed.length > 0) break;
       return E.left(JobError.store(`finding work failed: ${String(cause)}`, cause));
     }
-    const fresh = candidates.filter((id) => !tried.has(id)).slice(0, wanted);
-    if (fresh.length === 0) break;
-    for (const id of fresh) tried.add(id);
+    const open = candidates.filter((id) => !tried.has(id) && !busy.has(id));
+    // A full window with some passed over: there may be more behind it (other batches may have started since).
+    const mayBeMore = candidates.length === limit && open.length < candidates.length;
+    const fresh = open.slice(0, wanted);
+    if (fresh.length === 0) {
+      if (mayBeMore) continue;
+      break;
+    }
+    for (const id of fresh) {
+      tried.add(id);
+      busy.add(id);
+    }
     const results = await Promise.all(
       fresh.map((jobId) => handleCommand(ctx, jobId, caller, { type: 'ClaimJob' })()),
-    );
+    ).finally(() => {
+      for (const id of fresh) busy.delete(id);
+    });
     let lost = false;
     let failed: JobError | undefined;
     for (const result of results) {
@@ -99,7 +120,7 @@ export const claimBatch = async (
       break;
     }
     // Every candidate was claimed: fewer than wanted means there were no more.
-    if (!lost) break;
+    if (!lost && !(mayBeMore && fresh.length < wanted)) break;
   }
   return E.right(claimed);
 };
