@@ -81,7 +81,9 @@ export const claimBatch = async (
   const tried = new Set<string>();
   let busy = claiming.get(ctx);
   if (busy === undefined) claiming.set(ctx, (busy = new Set()));
-  for (let round = 0; round < 5 && claimed.length < max; round++) {
+  // Five rounds that lose races, as claimOnce; rounds that only passed over other batches' jobs are free (to 20).
+  let racesLost = 0;
+  for (let round = 0; round < 20 && racesLost < 5 && claimed.length < max; round++) {
     const wanted = max - claimed.length;
     const limit = wanted + tried.size + busy.size;
     let candidates: readonly string[];
@@ -120,7 +122,8 @@ export const claimBatch = async (
       break;
     }
     // Every candidate was claimed: fewer than wanted means there were no more.
-    if (!lost && !(mayBeMore && fresh.length < wanted)) break;
+    if (lost) racesLost++;
+    else if (!(mayBeMore && fresh.length < wanted)) break;
   }
   return E.right(claimed);
 };
