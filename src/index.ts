@@ -162,7 +162,13 @@ export {
   type PostgresEventStoreOptions,
 } from './adapters/postgres/postgresEventStore.js';
 export type { BlobStore, StoredBlob, CacheStats, WithDefaultBlobStore } from './app/BlobStore.js';
-export type { NewJobInput, ReadFileInput, FileStream, FileContent } from './app/JobLedgerSession.js';
+export type {
+  AgentClaimInput,
+  NewJobInput,
+  ReadFileInput,
+  FileStream,
+  FileContent,
+} from './app/JobLedgerSession.js';
 export { mimeOf, extensionOf, type FileRevision } from './domain/fileRevisions.js';
 export type { StoreErrorKind } from './domain/errors.js';
 export { memoryBlobStore, type MemoryBlobStore } from './adapters/blobs/memoryBlobStore.js';

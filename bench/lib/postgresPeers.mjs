@@ -198,9 +198,10 @@ export const openEmmettPg = async (db) => {
 
 /**
  * pg-boss 12 on a fresh schema of a fresh database (it slows sharply on a reused one), one queue with `jobs`
- * jobs inserted up front; `claimOne` is `fetch(batchSize 1)` + `complete`, what a worker does per job.
+ * jobs inserted up front; `claimOne` is `fetch(batchSize)` + `complete` of what it fetched (all the ids in one
+ * call), what a worker does per job (batch size 1) or per batch.
  */
-export const openPgBoss = async (db, jobs) => {
+export const openPgBoss = async (db, jobs, batchSize = 1) => {
   const { PgBoss } = await import('pg-boss');
   const boss = new PgBoss({ connectionString: db.url, schema: 'pgboss', max: 10, supervise: false });
   let failure;
@@ -219,9 +220,9 @@ export const openPgBoss = async (db, jobs) => {
   return {
     claimOne: async () => {
       if (failure) throw failure;
-      const [job] = await boss.fetch('jobs', { batchSize: 1 });
-      if (job === undefined) throw new Error('pg-boss queue ran dry: seed more jobs');
-      await boss.complete('jobs', job.id);
+      const fetched = await boss.fetch('jobs', { batchSize });
+      if (fetched.length < batchSize) throw new Error('pg-boss queue ran dry: seed more jobs');
+      await boss.complete('jobs', batchSize === 1 ? fetched[0].id : fetched.map((job) => job.id));
       return true;
     },
     close: () => boss.stop({ graceful: false, wait: true }),

@@ -41,6 +41,16 @@ export interface FileStream {
   readonly stream: Readable;
 }
 
+/** What an agent's claim may ask for (`getJobForAgent`), besides `max` (the batch size). */
+export interface AgentClaimInput {
+  /** Only jobs of these functions. */
+  functionIds?: string[];
+  /** How long to wait for a claimable job, in ms (default 0: answer at once). */
+  waitMs?: number;
+  /** Ends the wait early (with no job). */
+  signal?: AbortSignal;
+}
+
 /**
  * Every call of a principal's view of the ledger (DESIGN section 4). Each returns a `TaskEither<JobError, T>`.
  * This is the app's port toward its users: `ledger.as(principal)` implements it in process (`./session/`, one
@@ -62,6 +72,17 @@ export interface JobLedgerSession {
   cancelJob(id: string, input?: { message?: string }): TE.TaskEither<JobError, Job>;
   assignAgent(id: string, input: { agentId: string }): TE.TaskEither<JobError, Job>;
   /**
+   * For agents, in batches: claims up to `max` (1..100) eligible Pending jobs, oldest first, in one call, and
+   * answers them (an empty array when none is eligible). Each job is claimed exactly once, as by single claims;
+   * on Postgres the claims share one candidate query and one transaction. With `waitMs`, waits up to that long
+   * for at least one job to become claimable. A claim that fails after others succeeded is left out (the job
+   * stays Pending): the jobs answered are held by this agent.
+   *
+   * @example
+   * const jobs = await agent.getJobForAgent({ max: 10 })(); // Right([job1, ..., job10]) with a backlog
+   */
+  getJobForAgent(input: AgentClaimInput & { max: number }): TE.TaskEither<JobError, readonly Job[]>;
+  /**
    * For agents: claims the oldest eligible Pending job atomically, or answers a NoJobResponse. With `waitMs`,
    * waits up to that long for a job to become claimable (woken by the ledger's live feed, not a timer); `signal`
    * ends the wait early with a NoJobResponse.
@@ -69,11 +90,7 @@ export interface JobLedgerSession {
    * @example
    * const job = await agent.getJobForAgent({ waitMs: 30_000 })(); // Right(Job) as soon as one is Pending
    */
-  getJobForAgent(input?: {
-    functionIds?: string[];
-    waitMs?: number;
-    signal?: AbortSignal;
-  }): TE.TaskEither<JobError, Job | NoJobResponse>;
+  getJobForAgent(input?: AgentClaimInput & { max?: undefined }): TE.TaskEither<JobError, Job | NoJobResponse>;
   /** For the agent holding the job: extends its lease. */
   heartbeat(id: string): TE.TaskEither<JobError, { leaseExpiresAt: Date }>;
   /** Waits for a terminal status (event-driven). `Timeout` after `timeoutMs` (default 60 s) or on abort. */

@@ -3,7 +3,6 @@ import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { createJobHandle } from '../../app/jobHandle.js';
 import type { JobLedgerSession } from '../../app/JobLedgerSession.js';
 import { JobError } from '../../domain/errors.js';
-import type { Job, NoJobResponse } from '../../domain/model.js';
 import type { Principal } from '../../domain/principal.js';
 import { decodePrincipal } from './answerCodecs.js';
 import { createFileCache, defaultCacheDir, type CacheStats } from './fileCache.js';
@@ -17,7 +16,7 @@ import { remoteAccessCalls } from './remoteAccessCalls.js';
 import { remoteFileCalls } from './remoteFileCalls.js';
 import { remoteJobCalls } from './remoteJobCalls.js';
 import { createRemoteKit } from './remoteKit.js';
-import { remoteStatusCalls, type GetJobForAgentInput } from './remoteStatusCalls.js';
+import { remoteStatusCalls, type RemoteClaim } from './remoteStatusCalls.js';
 
 /** Options of {@link createJobLedgerClient}. */
 export interface JobLedgerClientOptions {
@@ -54,8 +53,11 @@ export interface CacheCleanup extends CacheStats {
  * `connect()` (or any call) has answered.
  */
 export interface JobLedgerClient extends Omit<JobLedgerSession, 'getJobForAgent'> {
-  /** For agents: as the session's, and it may wait up to `waitMs` for a claimable job (long poll). */
-  getJobForAgent(input?: GetJobForAgentInput): TE.TaskEither<JobError, Job | NoJobResponse>;
+  /**
+   * For agents: as the session's, and it may wait up to `waitMs` for a claimable job (long poll). With `max`,
+   * up to that many jobs, claimed one request after the other (the first may wait).
+   */
+  getJobForAgent: RemoteClaim;
   /** Checks the URL and the token, and learns the principal the token stands for. */
   connect(): TE.TaskEither<JobError, Principal>;
   /** The local file cache: its size, bound, hits, misses and tampered entries of this client. */

@@ -16,6 +16,12 @@ export interface GetJobForAgentInput {
   readonly signal?: AbortSignal;
 }
 
+/** The remote client's claims: one job (or a NoJobResponse), or with `max` up to that many (an array). */
+export interface RemoteClaim {
+  (input: GetJobForAgentInput & { max: number }): TE.TaskEither<JobError, readonly Job[]>;
+  (input?: GetJobForAgentInput & { max?: undefined }): TE.TaskEither<JobError, Job | NoJobResponse>;
+}
+
 // Proxies commonly cut a request after 60 s; each long-poll request stays under that.
 const maxHoldSeconds = 50;
 const maxClaimWaitSeconds = 60;
@@ -36,9 +42,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /** The remote client's status calls: status changes, claims (with waiting), heartbeats and pollJob. @internal */
 export const remoteStatusCalls = (
   kit: RemoteKit,
-): Pick<JobLedgerSession, 'updateStatus' | 'heartbeat' | 'pollJob'> & {
-  getJobForAgent(input?: GetJobForAgentInput): TE.TaskEither<JobError, Job | NoJobResponse>;
-} => {
+): Pick<JobLedgerSession, 'updateStatus' | 'heartbeat' | 'pollJob'> & { getJobForAgent: RemoteClaim } => {
   const { jobPath, call, transport } = kit;
 
   const claimOnce = (input: GetJobForAgentInput, waitSeconds: number) =>
@@ -55,6 +59,30 @@ export const remoteStatusCalls = (
       },
       ResponseGetJobForAgent.fromDict,
     );
+
+  const claimWaiting =
+    (input: GetJobForAgentInput): TE.TaskEither<JobError, Job | NoJobResponse> =>
+    async () => {
+      const waitMs = input.waitMs ?? 0;
+      if (!(Number.isFinite(waitMs) && waitMs >= 0))
+        return E.left(
+          JobError.validation([
+            { path: 'input.waitMs', message: `expected milliseconds ≥ 0, got ${waitMs}` },
+          ]),
+        );
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const remaining = deadline - Date.now();
+        const seconds = Math.min(maxClaimWaitSeconds, Math.max(0, Math.ceil(remaining / 1000)));
+        const started = Date.now();
+        const answer = await claimOnce(input, seconds);
+        if (E.isLeft(answer) || !isNoJobResponse(answer.right)) return answer;
+        if (deadline - Date.now() <= 0 || input.signal?.aborted === true) return answer;
+        // A server without the long-poll answers at once: wait a little instead of asking in a tight loop.
+        if (Date.now() - started < seconds * 500)
+          await sleep(Math.min(1000, deadline - Date.now()), input.signal);
+      }
+    };
 
   return {
     updateStatus: (id, input) =>
@@ -80,29 +108,30 @@ export const remoteStatusCalls = (
         }),
         decodeLease,
       ),
-    getJobForAgent:
-      (input = {}) =>
-      async () => {
-        const waitMs = input.waitMs ?? 0;
-        if (!(Number.isFinite(waitMs) && waitMs >= 0))
+    // A batch over HTTP is single claims in a row (the first may wait): the server has no batch route.
+    getJobForAgent: ((input: GetJobForAgentInput & { max?: number } = {}) => {
+      const { max, ...single } = input;
+      if (max === undefined) return claimWaiting(single);
+      return async () => {
+        if (!(Number.isInteger(max) && max >= 1 && max <= 100))
           return E.left(
-            JobError.validation([
-              { path: 'input.waitMs', message: `expected milliseconds ≥ 0, got ${waitMs}` },
-            ]),
+            JobError.validation([{ path: 'input.max', message: `expected an integer 1..100, got ${max}` }]),
           );
-        const deadline = Date.now() + waitMs;
-        for (;;) {
-          const remaining = deadline - Date.now();
-          const seconds = Math.min(maxClaimWaitSeconds, Math.max(0, Math.ceil(remaining / 1000)));
-          const started = Date.now();
-          const answer = await claimOnce(input, seconds);
-          if (E.isLeft(answer) || !isNoJobResponse(answer.right)) return answer;
-          if (deadline - Date.now() <= 0 || input.signal?.aborted === true) return answer;
-          // A server without the long-poll answers at once: wait a little instead of asking in a tight loop.
-          if (Date.now() - started < seconds * 500)
-            await sleep(Math.min(1000, deadline - Date.now()), input.signal);
+        const first = await claimWaiting(single)();
+        if (E.isLeft(first)) return first;
+        const jobs: Job[] = [];
+        let next: E.Either<JobError, Job | NoJobResponse> = first;
+        while (E.isRight(next) && !isNoJobResponse(next.right)) {
+          jobs.push(next.right);
+          if (jobs.length === max) break;
+          next = await claimOnce(
+            { ...(single.functionIds !== undefined && { functionIds: single.functionIds }) },
+            0,
+          );
         }
-      },
+        return E.right(jobs);
+      };
+    }) as RemoteClaim,
     pollJob: (id, input = {}) => {
       const path = jobPath(id);
       return async () => {

@@ -48,7 +48,8 @@ const itemJson = (item: BatchedAppend): string =>
  *
  * At most `maxInFlight` transactions run at once. While they do, new appends wait in a queue, and when one ends
  * every waiting append (up to `maxBatch`, one per stream) goes in the next transaction. A lone caller therefore
- * never waits for a batch to fill: with nothing in flight its append is sent at once, on its own. Under load the
+ * never waits for a batch to fill: with nothing in flight its append is sent at once (after the microtasks
+ * already queued, so that appends started together, such as a batch of claims, share that transaction). Under load the
  * commit (the WAL flush) and the round trip are paid once per batch instead of once per command.
  *
  * Each append is answered on its own: `append_batch` checks every item like `append_events` does, so one item's
@@ -61,6 +62,7 @@ export const appendBatcher = (options: AppendBatcherOptions) => {
   const maxBatch = options.maxBatch ?? 64;
   let queue: Waiting[] = [];
   let inFlight = 0;
+  let pumpDue = false;
   let batches = 0;
   let appends = 0;
 
@@ -123,12 +125,23 @@ export const appendBatcher = (options: AppendBatcherOptions) => {
     }
   };
 
+  // Appends queued in one turn of the event loop (a batch of claims, commands started together) go out
+  // together: the queue is sent once the microtasks already queued have run, not by the first append alone.
+  const pumpSoon = (): void => {
+    if (pumpDue) return;
+    pumpDue = true;
+    queueMicrotask(() => {
+      pumpDue = false;
+      pump();
+    });
+  };
+
   return {
     /** Queues one append; resolves with its outcome once its transaction ended. */
     append(item: BatchedAppend): Promise<AppendOutcome> {
       return new Promise<AppendOutcome>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        pump();
+        pumpSoon();
       });
     },
     /** Transactions sent and appends in them, since the store opened. */

@@ -76,24 +76,3 @@ export const cursorSql = (cursor: JobCursor, args: SqlArgs): string =>
 /** The ORDER BY of `compareRows(sort)`. */
 export const orderSql = (sort: JobListQuery['sort']): string =>
   sort === 'created' ? 'j.created ASC, j.job_id ASC' : 'j.created DESC, j.job_id DESC';
-
-/**
- * `claimableBy` (jobListProjection.ts) in SQL: Pending, not archived, same tenant, assigned to nobody or to the
- * agent, to no pool or one of its pools, and running one of `functionIds` when some are given.
- */
-export const claimableSql = (
-  agent: { readonly id: string; readonly tenantId: string; readonly poolIds?: readonly string[] },
-  functionIds: readonly string[] | undefined,
-  args: SqlArgs,
-): string =>
-  all(args, [
-    () => `j.status = 'Pending' AND NOT j.archived`,
-    (a) => `j.tenant_id = ${a.add(agent.tenantId)}`,
-    (a) => `(j.assigned_agent_id IS NULL OR j.assigned_agent_id = ${a.add(agent.id)})`,
-    (a) =>
-      `(j.assigned_agent_pool_id IS NULL OR j.assigned_agent_pool_id = ANY(${a.add(agent.poolIds ?? [])}::text[]))`,
-    (a) =>
-      functionIds === undefined || functionIds.length === 0
-        ? undefined
-        : `j.function_id = ANY(${a.add(functionIds)}::text[])`,
-  ]);

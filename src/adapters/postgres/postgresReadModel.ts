@@ -6,14 +6,8 @@ import { encodeCursor, type JobRow } from '../../projections/jobListProjection.j
 import type { ReadModelStore } from '../../projections/ReadModelStore.js';
 import { decodeJobState } from '../sqlite/jobStateJson.js';
 import { jobChildTables, type PostgresNames } from './migrations.js';
-import {
-  claimableSql,
-  cursorSql,
-  filterSql,
-  orderSql,
-  SqlArgs,
-  visibilitySql,
-} from './postgresJobListSql.js';
+import { cursorSql, filterSql, orderSql, SqlArgs, visibilitySql } from './postgresJobListSql.js';
+import { claimCandidateQueries } from './claimCandidateQueries.js';
 import { countedTotalSql, jobCountTables, keptJobCounts } from './postgresJobCounts.js';
 import { comparePostgresPositions, parsePostgresPosition } from './postgresPosition.js';
 import { foldProjection, jobProjectionPayload, projectionJson } from './postgresProjection.js';
@@ -114,9 +108,6 @@ const rowOf = (c: JobColumns): JobRow => ({
   version: c.version,
 });
 
-/** How many more Pending rows than asked `claimCandidates` looks at, to offer unlocked ones first. */
-const claimWindow = 16;
-
 /**
  * The read model of the Postgres store: the projection tables (written in each append's transaction) queried in
  * SQL that reproduces the rules of `jobListProjection.ts` and `policy.relationOf`, so it answers exactly like
@@ -140,6 +131,7 @@ export const postgresReadModel = (
       comparePostgresPositions(parsePostgresPosition(e.position, ctx.description), checkpointed) > 0;
   };
   const counts = keptJobCounts(pool, names);
+  const candidateQueries = claimCandidateQueries(pool, names);
   const saveCheckpointSql = `UPDATE ${q('checkpoints')} SET position = $1, live = false WHERE name = 'read-model'`;
 
   const checkpoint = async (): Promise<string | null> => {
@@ -207,35 +199,8 @@ export const postgresReadModel = (
     // transaction (the stream's version), never here.
     async claimCandidates(agent, functionIds, limit) {
       await ready();
-      const args = new SqlArgs();
-      const claimable = claimableSql(agent, undefined, args);
-      const window = args.add(limit + claimWindow);
-      const functions = functionIds === undefined ? [] : [...new Set(functionIds)];
-      // With a function filter: one walk of jobs_claimable_by_function per function, merged, so that a filter
-      // that matches nothing is one index probe per function rather than a scan of the tenant's queue.
-      const source =
-        functions.length === 0
-          ? `SELECT j.job_id, j.created FROM ${jobs} j WHERE ${claimable}
-             ORDER BY j.created, j.job_id LIMIT ${window} OFFSET 0`
-          : `SELECT u.job_id, u.created FROM (${functions
-              .map(
-                (fn) => `(SELECT j.job_id, j.created FROM ${jobs} j WHERE ${claimable}
-                  AND j.function_id = ${args.add(fn)} ORDER BY j.created, j.job_id LIMIT ${window})`,
-              )
-              .join(' UNION ALL ')}) u ORDER BY u.created, u.job_id LIMIT ${window} OFFSET 0`;
-      const r = await pool.query<{ job_id: string; locked: boolean }>(
-        `SELECT c.job_id, c.locked FROM (
-           SELECT j.job_id, j.created,
-             NOT pg_try_advisory_xact_lock_shared(${names.writerLockClass}, hashtext('job-' || j.job_id)) AS locked
-           FROM (${source}) j) c
-         ORDER BY c.locked, c.created, c.job_id
-         LIMIT ${args.add(limit)}`,
-        args.values,
-      );
-      return ctx.offers.take(
-        r.rows.map((row) => row.job_id),
-        r.rows.filter((row) => !row.locked).length,
-      );
+      const { ids, unlocked } = await candidateQueries.candidates(agent, functionIds, limit);
+      return ctx.offers.take(ids, unlocked);
     },
     async expiredLeases(now, limit) {
       await ready();

@@ -5,7 +5,16 @@ import type { JobState } from '../../domain/jobState.js';
 import { defaultPollTimeoutMs, pollJob } from '../pollJob.js';
 import type { JobLedgerSession } from '../JobLedgerSession.js';
 import type { SessionKit } from './sessionKit.js';
-import { claimOnce, claimWaitCodec, waitForClaim } from './claimJob.js';
+import type { Job, NoJobResponse } from '../../domain/model.js';
+import type { AgentClaimInput } from '../JobLedgerSession.js';
+import {
+  claimBatch,
+  claimBatchCodec,
+  claimOnce,
+  claimWaitCodec,
+  waitForClaim,
+  waitingForOne,
+} from './claimJob.js';
 
 /** The calls of the status machine's agents and waiters: status reports, claims, heartbeats, polls. @internal */
 export const statusCalls = (
@@ -24,10 +33,10 @@ export const statusCalls = (
           })),
         ),
       ),
-    getJobForAgent:
-      (input = {}) =>
-      async () => {
-        const { waitMs, signal, ...claimInput } = input;
+    // One implementation for both overloads: `max` picks the batch answer (an array), see JobLedgerSession.
+    getJobForAgent: ((input: AgentClaimInput & { max?: number } = {}) =>
+      async (): Promise<E.Either<JobError, Job | NoJobResponse | readonly Job[]>> => {
+        const { waitMs, signal, max, ...claimInput } = input;
         const wait = decode(claimWaitCodec, 'input', { waitMs, signal });
         if (E.isLeft(wait)) return wait;
         if (signal !== undefined && !(signal instanceof AbortSignal)) {
@@ -41,10 +50,25 @@ export const statusCalls = (
               'getJobForAgent is for agent principals; use ledger.as({ kind: "agent", ... })',
             ),
           );
-        const claim = () => claimOnce(kit, principal, decoded.right.functionIds);
-        if (!wait.right.waitMs) return claim();
-        return waitForClaim(ctx, principal, claim, wait.right.waitMs, signal);
-      },
+        const functionIds = decoded.right.functionIds;
+        const waitFor = wait.right.waitMs ?? 0;
+        if (max !== undefined) {
+          const batch = decode(claimBatchCodec, 'input', { max });
+          if (E.isLeft(batch)) return batch;
+          const claimAll = () => claimBatch(kit, principal, functionIds, batch.right.max!);
+          if (waitFor === 0) return claimAll();
+          const none: readonly Job[] = [];
+          return waitForClaim(ctx, claimAll, {
+            waitMs: waitFor,
+            signal,
+            none,
+            found: (jobs) => jobs.length > 0,
+          });
+        }
+        const claim = () => claimOnce(kit, principal, functionIds);
+        if (waitFor === 0) return claim();
+        return waitForClaim(ctx, claim, waitingForOne(principal, waitFor, signal));
+      }) as JobLedgerSession['getJobForAgent'],
     heartbeat: (id) => async () =>
       E.map((s: JobState) => ({ leaseExpiresAt: s.leaseExpiresAt! }))(await run(id, { type: 'Heartbeat' })),
     pollJob:

@@ -79,11 +79,17 @@ export const tracedSession = (
         try {
           const result = await context.with(active, call);
           const value = E.isRight(result) ? result.right : undefined;
+          // A batch claim (`max`) answers an array: each job counts as a claim, none is 'no-job'.
+          const batch = name === 'getJobForAgent' && Array.isArray(value) ? (value as Job[]) : undefined;
           const outcome = E.isLeft(result)
             ? result.left._tag
-            : name === 'getJobForAgent' && !isJob(value)
+            : name === 'getJobForAgent' && !isJob(value) && (batch === undefined || batch.length === 0)
               ? 'no-job'
               : 'ok';
+          if (batch !== undefined) {
+            span.setAttribute('jobledger.claims', batch.length);
+            batch.forEach(claimed);
+          }
           if (jobId === undefined && isJob(value)) span.setAttribute('jobledger.job.id', value.id);
           span.setAttributes({
             'jobledger.outcome': outcome,

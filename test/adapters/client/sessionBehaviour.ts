@@ -37,6 +37,23 @@ export const sessionBehaviour = (transport: string, open: () => Promise<SessionW
       return claimed as Job;
     };
 
+    // Jobs created in one millisecond are ordered by id (oldest first, then the id): the test compares sets.
+    it('claims in batches: up to max jobs, then the rest, then an empty array', async () => {
+      const functionIds = [`fn-${transport}-batch`];
+      const made: string[] = [];
+      for (let i = 0; i < 3; i++)
+        made.push((await ok(w.alice.createJob({ ...fn('batch'), file: { name: `p-${i}.json` } }))).id);
+      const first = await ok(w.agent.getJobForAgent({ functionIds, max: 2 }));
+      expect(first).toHaveLength(2);
+      expect(first.every((j) => statuses(j).at(-1) === 'Claimed')).toBe(true);
+      const rest = await ok(w.agent.getJobForAgent({ functionIds, max: 5 }));
+      expect([...first, ...rest].map((j) => j.id).sort()).toEqual([...made].sort());
+      expect(await ok(w.agent.getJobForAgent({ functionIds, max: 5 }))).toEqual([]);
+      expect(await err(w.agent.getJobForAgent({ functionIds, max: 0 }))).toMatchObject({
+        _tag: 'ValidationError',
+      });
+    });
+
     it('runs a job from creation to its result, and pollJob sees it finish', async () => {
       const job = await ok(
         w.alice.createJob({ ...fn('life'), file: { name: 'params.json', content: '{"n":1}' } }),

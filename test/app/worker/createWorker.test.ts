@@ -245,10 +245,10 @@ describe('createWorker on SQLite in process', () => {
     let down = true;
     const flaky = {
       ...agent,
-      getJobForAgent: (input?: Parameters<typeof agent.getJobForAgent>[0]) => async () =>
+      getJobForAgent: ((input?: Parameters<typeof agent.getJobForAgent>[0]) => async () =>
         down
           ? E.left({ _tag: 'StoreError' as const, message: 'connection refused' })
-          : agent.getJobForAgent(input)(),
+          : agent.getJobForAgent(input)()) as typeof agent.getJobForAgent,
     };
     const worker = stopAfterTest(
       createWorker({ session: flaky, backoff: { initialMs: 5, maxMs: 20 }, handler: async () => {} }),
