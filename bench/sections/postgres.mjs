@@ -426,16 +426,27 @@ export const runPostgres = async (report, config) => {
       need: 1.3,
       unit: '/s',
     });
-    // One client: against raw pg writing jobledger's own rows (issue 18); more: against raw 1-row inserts.
-    const sameRows = callers === 1;
-    report.target({
-      id: `pg.${callers}.vs.raw`,
-      label: `Postgres ${n}: jobledger / raw ${sameRows ? "pg with jobledger's rows" : 'INSERT'}`,
-      ours: v(`pg.ledger.${callers}`),
-      baseline: v(`pg.${sameRows ? 'samewrites' : 'raw'}.${callers}`),
-      need: sameRows ? 0.7 : 0.6,
-      unit: '/s',
-    });
+    // One client: against raw pg writing jobledger's own rows (issue 18's target). With more clients issue 18
+    // sets no target against raw pg: the ratio to raw 1-row inserts is kept beside the others as a measure.
+    if (callers === 1) {
+      report.target({
+        id: `pg.${callers}.vs.raw`,
+        label: `Postgres ${n}: jobledger / raw pg with jobledger's rows`,
+        ours: v(`pg.ledger.${callers}`),
+        baseline: v(`pg.samewrites.${callers}`),
+        need: 0.7,
+        unit: '/s',
+      });
+    } else if (v(`pg.ledger.${callers}`) !== undefined && v(`pg.raw.${callers}`) !== undefined) {
+      report.measure({
+        section: SECTION,
+        id: `pg.${callers}.vs.raw`,
+        label: `Postgres ${n}: jobledger / raw INSERT (no target)`,
+        value: v(`pg.ledger.${callers}`) / v(`pg.raw.${callers}`),
+        unit: 'x',
+        detail: `${Math.round(v(`pg.ledger.${callers}`))} / ${Math.round(v(`pg.raw.${callers}`))} ops/s`,
+      });
+    }
   }
   // No target: how much of the distance to raw inserts is jobledger's schema (two rows, six indexes, the job state
   // as jsonb) and how much its code (expectation, stream lock, hash chain, projection, decoding).
