@@ -23,7 +23,7 @@ export interface VerifyProgress {
 
 /** How `verifyLedger` spreads the work over threads. @internal */
 export interface VerifyThreadOptions {
-  /** Worker threads beside the reading one; default the cores but one (0: verify on the reading thread only). */
+  /** Worker threads beside the reading one; default `defaultVerifyThreads()` (0: the reading thread only). */
   readonly threads?: number;
   /** Events read before the threads start: a smaller log is verified on the reading thread alone; default 20,000. */
   readonly threadsAfter?: number;

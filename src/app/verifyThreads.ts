@@ -34,8 +34,13 @@ export const defaultVerifyWorkerScript = (): URL | undefined => {
   return existsSync(fileURLToPath(url)) ? url : undefined;
 };
 
-/** Threads that verify beside the one reading the log: the cores but the reader's own. */
-export const defaultVerifyThreads = (): number => Math.max(0, os.availableParallelism() - 1);
+/**
+ * Threads that verify beside the one reading the log: the cores but the reader's own, from four cores on. On two
+ * cores one thread beside the reader gained no wall time (192,000 events: 10.8 vs 10.9 µs an event) for 40% more
+ * CPU (handing an event over costs both sides half of verifying it), so smaller machines verify on one thread.
+ */
+export const defaultVerifyThreads = (cores: number = os.availableParallelism()): number =>
+  cores >= 4 ? cores - 1 : 0;
 
 /**
  * A pool of worker threads that verify job streams. The caller assigns each stream to one thread (all its

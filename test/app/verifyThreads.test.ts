@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sealEvents } from '../../src/adapters/sealEvents.js';
 import { verifyLedger, type VerifyThreadOptions } from '../../src/app/verifyLedger.js';
+import { defaultVerifyThreads } from '../../src/app/verifyThreads.js';
 import type { EventStore } from '../../src/domain/EventStore.js';
 import type { NewEvent, StoredEvent } from '../../src/domain/storedEvent.js';
 import {
@@ -92,6 +93,10 @@ const wrappedV0 = (() => {
 })();
 
 describe('verify on worker threads', () => {
+  it('by default start only on machines of four cores or more (on two they cost CPU and gained no time)', () => {
+    expect([1, 2, 3, 4, 8].map((cores) => defaultVerifyThreads(cores))).toEqual([0, 0, 0, 3, 7]);
+  });
+
   it('reports exactly what one thread reports, for sound and damaged logs (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
