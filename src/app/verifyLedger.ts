@@ -3,6 +3,7 @@ import type { EventStore } from '../domain/EventStore.js';
 import type { StoredEvent } from '../domain/storedEvent.js';
 import type { BlobStore } from './BlobStore.js';
 import { checkBlob } from './jobFiles.js';
+import { readAllPages } from './readPages.js';
 import { currentSchemaVersion, isJobEventType } from '../domain/codecs/events.js';
 import { decodeJobEvent } from '../domain/upcasters.js';
 import { hashMatches } from '../domain/hashChain.js';
@@ -64,56 +65,58 @@ export const verifyLedger = async (
   let nextSlot = 0;
   let events = 0;
   try {
-    for await (const event of store.readAll({ batchSize: 5000 })) {
-      events++;
-      if (event.streamId.startsWith('job-')) {
-        let verifier = jobStreams.get(event.streamId);
-        if (verifier === undefined) {
-          if (pool === undefined && threads > 0 && events > threadsAfter)
-            pool = startVerifyThreads(threads, script!);
-          // With threads, this thread keeps one new stream in 2n + 1 (n threads): it reads and hands over
-          // the events of the others, which costs it about half of verifying them.
-          const slot = pool === undefined ? 0 : nextSlot;
-          if (pool !== undefined) nextSlot = (nextSlot + 1) % (2 * pool.size + 1);
-          verifier = slot === 0 ? createStreamVerifier(event.streamId, upcasters) : (slot - 1) % pool!.size;
-          jobStreams.set(event.streamId, verifier);
-        }
-        if (typeof verifier !== 'number') verifier.push(event);
-        else {
-          const behind = pool!.push(verifier, event, upcastFor(event, upcasters));
-          if (behind !== undefined) await behind;
-        }
-        if (files !== undefined && (event.type === 'JobCreated' || event.type === 'JobFileRevisionAdded')) {
-          const decoded = decodeJobEvent(event, upcasters);
-          if (E.isRight(decoded)) {
-            const e = decoded.right;
-            const ref =
-              e.type === 'JobCreated' && e.data.fileStored === true && e.data.file.sha256 !== undefined
-                ? { sha256: e.data.file.sha256, what: `file revision 1 (${e.data.file.name})` }
-                : e.type === 'JobFileRevisionAdded'
-                  ? { sha256: e.data.sha256, what: `file revision ${e.data.revision} (${e.data.name})` }
-                  : undefined;
-            if (ref !== undefined) {
-              const refs = contents.get(ref.sha256) ?? [];
-              refs.push({ streamId: event.streamId, version: event.version, what: ref.what });
-              contents.set(ref.sha256, refs);
+    for await (const page of readAllPages(store, { batchSize: 5000 }))
+      for (const event of page) {
+        events++;
+        if (event.streamId.startsWith('job-')) {
+          let verifier = jobStreams.get(event.streamId);
+          if (verifier === undefined) {
+            if (pool === undefined && threads > 0 && events > threadsAfter)
+              pool = startVerifyThreads(threads, script!);
+            // With threads, this thread keeps one new stream in 2n + 1 (n threads): it reads and hands over
+            // the events of the others, which costs it about half of verifying them.
+            const slot = pool === undefined ? 0 : nextSlot;
+            if (pool !== undefined) nextSlot = (nextSlot + 1) % (2 * pool.size + 1);
+            verifier = slot === 0 ? createStreamVerifier(event.streamId, upcasters) : (slot - 1) % pool!.size;
+            jobStreams.set(event.streamId, verifier);
+          }
+          if (typeof verifier !== 'number') verifier.push(event);
+          else {
+            const behind = pool!.push(verifier, event, upcastFor(event, upcasters));
+            if (behind !== undefined) await behind;
+          }
+          if (files !== undefined && (event.type === 'JobCreated' || event.type === 'JobFileRevisionAdded')) {
+            const decoded = decodeJobEvent(event, upcasters);
+            if (E.isRight(decoded)) {
+              const e = decoded.right;
+              const ref =
+                e.type === 'JobCreated' && e.data.fileStored === true && e.data.file.sha256 !== undefined
+                  ? { sha256: e.data.file.sha256, what: `file revision 1 (${e.data.file.name})` }
+                  : e.type === 'JobFileRevisionAdded'
+                    ? { sha256: e.data.sha256, what: `file revision ${e.data.revision} (${e.data.name})` }
+                    : undefined;
+              if (ref !== undefined) {
+                const refs = contents.get(ref.sha256) ?? [];
+                refs.push({ streamId: event.streamId, version: event.version, what: ref.what });
+                contents.set(ref.sha256, refs);
+              }
             }
           }
+        } else {
+          // Streams that are not jobs (other applications' events) only get the chain and version checks.
+          const tip = otherStreams.get(event.streamId) ?? { version: -1, hash: '' };
+          const problem = (kind: VerifyProblem['kind'], detail: string) =>
+            otherProblems.push({ streamId: event.streamId, version: event.version, kind, detail });
+          if (event.version !== tip.version + 1)
+            problem('version-gap', `expected version ${tip.version + 1}, found ${event.version}`);
+          if (event.metadata.prevHash !== tip.hash || !hashMatches(event))
+            problem('hash-mismatch', 'the hash chain is broken here');
+          otherStreams.set(event.streamId, { version: event.version, hash: event.metadata.hash });
         }
-      } else {
-        // Streams that are not jobs (other applications' events) only get the chain and version checks.
-        const tip = otherStreams.get(event.streamId) ?? { version: -1, hash: '' };
-        const problem = (kind: VerifyProblem['kind'], detail: string) =>
-          otherProblems.push({ streamId: event.streamId, version: event.version, kind, detail });
-        if (event.version !== tip.version + 1)
-          problem('version-gap', `expected version ${tip.version + 1}, found ${event.version}`);
-        if (event.metadata.prevHash !== tip.hash || !hashMatches(event))
-          problem('hash-mismatch', 'the hash chain is broken here');
-        otherStreams.set(event.streamId, { version: event.version, hash: event.metadata.hash });
+        if (onProgress !== undefined && events % 10_000 === 0)
+          onProgress({ events, streams: jobStreams.size + otherStreams.size });
       }
-      if (onProgress !== undefined && events % 10_000 === 0)
-        onProgress({ events, streams: jobStreams.size + otherStreams.size });
-    }
+
     const fromThreads =
       pool === undefined ? new Map<string, readonly VerifyProblem[]>() : await pool.finish();
     threadOptions.onThreads?.(pool?.size ?? 0);

@@ -16,8 +16,8 @@ export interface EventStoreContractOptions {
 const ev = (n: number, type = 'TestEvent'): NewEvent => ({ type, data: { n } });
 const batch = (count: number, from = 0): NewEvent[] => Array.from({ length: count }, (_, i) => ev(from + i));
 
-const collect = async (it: AsyncIterable<StoredEvent>): Promise<StoredEvent[]> => {
-  const out: StoredEvent[] = [];
+const collect = async <T = StoredEvent>(it: AsyncIterable<T>): Promise<T[]> => {
+  const out: T[] = [];
   for await (const e of it) out.push(e);
   return out;
 };
@@ -223,6 +223,22 @@ export const eventStoreContract = (
         const resumed = await collect(store.readAll({ after: ours[1]!.position, batchSize: 1 }));
         expect(resumed.filter((e) => e.streamId === a || e.streamId === b).map((e) => e.eventId)).toEqual(
           ours.slice(2).map((e) => e.eventId),
+        );
+      });
+
+      it('readAllPages, where offered, gives the events of readAll in pages of at most batchSize', async () => {
+        await append(freshStream(), batch(3), 'no-stream');
+        await append(freshStream(), batch(2), 'no-stream');
+        if (store.readAllPages === undefined) return;
+        for (const batchSize of [1, 2, 3, 500]) {
+          const pages = await collect(store.readAllPages({ batchSize }));
+          expect(pages.every((page) => page.length >= 1 && page.length <= batchSize)).toBe(true);
+          expect(pages.flat()).toEqual(await collect(store.readAll({ batchSize })));
+        }
+        const all = await collect(store.readAll());
+        const after = all[all.length - 3]!.position;
+        expect((await collect(store.readAllPages({ after, batchSize: 2 }))).flat()).toEqual(
+          await collect(store.readAll({ after })),
         );
       });
     });

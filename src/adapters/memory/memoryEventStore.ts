@@ -139,6 +139,13 @@ export const memoryEventStore = (): ProjectedEventStore & WithDefaultBlobStore =
       const end = all.length;
       for (let i = parsePosition(options.after); i < end; i++) yield all[i]!;
     },
+    async *readAllPages(options = {}) {
+      if (closed) throw new Error(closedError().message);
+      const end = all.length;
+      const size = Math.max(1, options.batchSize ?? 500);
+      for (let i = parsePosition(options.after); i < end; i += size)
+        yield all.slice(i, Math.min(end, i + size));
+    },
     async *subscribe(options = {}) {
       let next = parsePosition(options.after);
       const signal = options.signal;

@@ -302,6 +302,24 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     ).rows.map(toStoredEvent);
   };
 
+  /** The log after `options.after`, a page (default `batchSize`) at a time. */
+  async function* readPages(
+    options: { readonly after?: string; readonly batchSize?: number } = {},
+  ): AsyncGenerator<readonly StoredEvent[]> {
+    ensureOpen();
+    parsePostgresPosition(options.after, description);
+    await ready();
+    const size = options.batchSize ?? batchSize;
+    let after = options.after ?? '0:0';
+    for (;;) {
+      ensureOpen();
+      const events = await readAfter(after, size);
+      if (events.length > 0) yield events;
+      if (events.length < size) return;
+      after = events[events.length - 1]!.position;
+    }
+  }
+
   /** The view of a stream read from the database: all its events, or (`full` false) only its tip. */
   const loadView = async (streamId: string, full: boolean): Promise<StreamView> => {
     if (full) return cache.set(viewOf(streamId, await readTail(streamId, -1)));
@@ -721,19 +739,9 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
       }
     },
     async *readAll(options = {}) {
-      ensureOpen();
-      parsePostgresPosition(options.after, description);
-      await ready();
-      const size = options.batchSize ?? batchSize;
-      let after = options.after ?? '0:0';
-      for (;;) {
-        ensureOpen();
-        const events = await readAfter(after, size);
-        for (const event of events) yield event;
-        if (events.length < size) return;
-        after = events[events.length - 1]!.position;
-      }
+      for await (const page of readPages(options)) yield* page;
     },
+    readAllPages: (options = {}) => readPages(options),
     async *subscribe(options = {}) {
       parsePostgresPosition(options.after, description);
       let after = options.after ?? '0:0';

@@ -434,6 +434,21 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     return n;
   };
 
+  /** The log after `options.after`, a page of `batchSize` (default `batchSize` of the options) at a time. */
+  async function* readPages(
+    options: { readonly after?: string; readonly batchSize?: number } = {},
+  ): AsyncGenerator<readonly StoredEvent[]> {
+    const size = options.batchSize ?? defaultBatch;
+    let after = parsePosition(options.after);
+    for (;;) {
+      ensureOpen();
+      const rows = selectAfter.all(after, size);
+      if (rows.length > 0) yield rows.map(toStoredEvent);
+      if (rows.length < size) return;
+      after = rows[rows.length - 1]!.position;
+    }
+  }
+
   const eventsAfter = (position: number, limit: number): StoredEvent[] =>
     selectAfter.all(position, limit).map(toStoredEvent);
   const eventsByStream = (
@@ -483,16 +498,9 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
       }
     },
     async *readAll(options = {}) {
-      const size = options.batchSize ?? defaultBatch;
-      let after = parsePosition(options.after);
-      for (;;) {
-        ensureOpen();
-        const rows = selectAfter.all(after, size);
-        for (const row of rows) yield toStoredEvent(row);
-        if (rows.length < size) return;
-        after = rows[rows.length - 1]!.position;
-      }
+      for await (const page of readPages(options)) yield* page;
     },
+    readAllPages: (options = {}) => readPages(options),
     async *subscribe(options = {}) {
       let after = parsePosition(options.after);
       const signal = options.signal;

@@ -3,6 +3,7 @@ import { leafHash } from '../../domain/merkle.js';
 import { createMerkleTree, type MerkleTree } from '../../domain/merkleTree.js';
 import { hasMerkleLeaves, type MerkleLeafStore, type StoredLeaf } from '../../projections/MerkleLeafStore.js';
 import { eventLeaf } from '../../domain/proofs/jobProof.js';
+import { readAllPages } from '../readPages.js';
 
 /**
  * The Merkle tree over the global log as a read model: leaves in `readAll` order (the order every store keeps
@@ -48,11 +49,20 @@ export const createLedgerTree = (store: EventStore): LedgerTree => {
         await kept.append(tree.size - batch.length, batch, after);
       batch.length = 0;
     };
-    for await (const event of store.readAll({ batchSize: 5000, ...(after !== undefined && { after }) })) {
-      const leaf = { streamId: event.streamId, version: event.version, leafHash: leafHash(eventLeaf(event)) };
-      add(leaf);
-      after = event.position;
-      batch.push(leaf);
+    for await (const page of readAllPages(store, {
+      batchSize: 5000,
+      ...(after !== undefined && { after }),
+    })) {
+      for (const event of page) {
+        const leaf = {
+          streamId: event.streamId,
+          version: event.version,
+          leafHash: leafHash(eventLeaf(event)),
+        };
+        add(leaf);
+        after = event.position;
+        batch.push(leaf);
+      }
       if (batch.length >= 5000) await flush();
     }
     await flush();
