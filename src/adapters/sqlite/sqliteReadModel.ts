@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { JobStatusName } from '../../domain/JobStatusName.js';
 import { encodeCursor, type JobRow } from '../../projections/jobListProjection.js';
 import type { ReadModelStore } from '../../projections/ReadModelStore.js';
+import { decodedStates } from './decodedStates.js';
 import { decodeJobState } from './jobStateJson.js';
 import {
   claimableSql,
@@ -28,6 +29,8 @@ export interface SqliteReadModelContext {
    * Default: this store's positions, compared and stored as integers.
    */
   readonly comparePositions?: (a: string, b: string) => number;
+  /** How many decoded job states `getJob` and `listJobs` keep (see decodedStates.ts); 0 keeps none. */
+  readonly decodedStates?: number;
 }
 
 interface JobColumns {
@@ -91,6 +94,8 @@ const where = (conditions: readonly SqlCondition[]): SqlCondition => ({
 export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => {
   const { db, projection, write, ensureOpen, comparePositions } = ctx;
   const prepared = statementCache(db);
+  const states = decodedStates(ctx.decodedStates);
+  const selectState = db.prepare<[string], string>('SELECT state FROM job_states WHERE job_id = ?').pluck();
   const selectDump = db.prepare<[], JobColumns>(
     'SELECT j.*, s.state FROM jobs j JOIN job_states s USING (job_id) ORDER BY j.job_id',
   );
@@ -111,7 +116,13 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
   return {
     async getJob(jobId) {
       ensureOpen();
-      return projection.load(jobId);
+      // The row's text is read every time (one indexed read); only its decoding is kept.
+      const text = selectState.get(jobId);
+      if (text === undefined) {
+        states.forget(jobId);
+        return undefined;
+      }
+      return states.decode(jobId, text);
     },
     async listJobs(query, viewer) {
       ensureOpen();
@@ -141,7 +152,7 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
       );
       const items = pageIds.flatMap((id) => {
         const text = texts.get(id);
-        const state = text === undefined ? undefined : decodeJobState(text);
+        const state = text === undefined ? undefined : states.decode(id, text);
         return state?.job == null ? [] : [state.job];
       });
       const last = items[items.length - 1];
