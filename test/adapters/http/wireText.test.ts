@@ -165,11 +165,14 @@ describe('GET /jobs/{id} and GET /jobs on SQLite answer the texts of the slow pa
         { numRuns: 15 },
       );
       // A command through the other ledger (its own store object on the file) shows at once.
-      const last = jobIds[jobIds.length - 1]!;
-      await get('admin', `/jobs/${last}`);
-      expect((await other.system.addComment(last, { content: 'from the other ledger' })())._tag).toBe(
-        'Right',
-      );
+      const owner = other.as(viewers['u-1']!);
+      const created = await owner.createJob({ function: { id: 'fn-1' }, file: { name: 'p.json' } })();
+      if (created._tag !== 'Right') throw new Error(created.left.message);
+      const last = created.right.id;
+      jobIds.push(last);
+      expect(await get('admin', `/jobs/${last}`)).toEqual(slowGet('admin', last));
+      const commented = await owner.addComment(last, { content: 'from the other ledger' })();
+      expect(commented._tag).toBe('Right');
       const after = await get('admin', `/jobs/${last}`);
       expect(after).toEqual(slowGet('admin', last));
       expect(after.text).toContain('from the other ledger');
