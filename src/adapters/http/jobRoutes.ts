@@ -38,16 +38,12 @@ export const answer = async <A>(
  * Like {@link answer}, with the value's JSON text from `toText` (the text fastify would have written for the
  * object, from the read models' shared jobs when they have it: see wireText.ts).
  */
-export const answerJson = async <A>(
+export const answerJson = <A>(
   reply: FastifyReply,
   call: TE.TaskEither<JobError, A>,
   toText: (value: A) => string,
   statusCode = 200,
-): Promise<FastifyReply> => {
-  const result = await call();
-  if (E.isLeft(result)) return replyWithError(reply, result.left);
-  return reply.code(statusCode).type(jsonType).send(toText(result.right));
-};
+): Promise<FastifyReply> => answer(reply.type(jsonType), call, toText, statusCode);
 
 /** Answers `error` as {@link httpErrorOf} maps it; a 500's cause goes to the log, never to the caller. */
 export const replyWithError = (reply: FastifyReply, error: JobError): FastifyReply => {

@@ -12,9 +12,8 @@ import { createJobLedger } from '../../../src/app/createJobLedger.js';
 import { Job, PageJob } from '../../../src/domain/dto.js';
 import { JobError } from '../../../src/domain/errors.js';
 import { relationOf } from '../../../src/domain/policy.js';
-import { actorOf } from '../../../src/domain/principal.js';
-import { jobStreamId } from '../../../src/domain/storedEvent.js';
 import { jobScenarioArb, runScenario } from '../../../src/testing/arbitraries.js';
+import { appendTakingTurns } from '../../support/appendTakingTurns.js';
 import { tempDatabases } from '../sqlite/tempDatabase.js';
 
 const jobArb = jobScenarioArb('j', 15).map((s) => runScenario(s).state.job!);
@@ -142,24 +141,10 @@ describe('GET /jobs/{id} and GET /jobs on SQLite answer the texts of the slow pa
             jobIds.push(jobId);
             const create = { ...scenario.create, jobId, tenantId } as never;
             const { events } = runScenario({ ...scenario, create });
-            const writers = which[Symbol.iterator]();
-            for (const [version, r] of events.entries()) {
-              // One instance or the other appends; the server reads (and keeps) after each.
-              const store = writers.next().value ? storeA : storeB;
-              const appended = await store.append(
-                jobStreamId(jobId),
-                [
-                  {
-                    type: r.event.type,
-                    data: r.event.data,
-                    metadata: { recordedAt: r.at.toISOString(), actor: actorOf(r.by) },
-                  },
-                ],
-                { expected: version === 0 ? 'no-stream' : version - 1 },
-              )();
-              expect(appended._tag).toBe('Right');
-              await check([jobId]);
-            }
+            // The server's store or another on the same file appends; the server reads (and keeps) after each.
+            await appendTakingTurns(jobId, events, { first: storeA, second: storeB }, which, () =>
+              check([jobId]),
+            );
           },
         ),
         { numRuns: 15 },

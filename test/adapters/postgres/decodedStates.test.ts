@@ -1,11 +1,9 @@
 import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, expect, it } from 'vitest';
-import { decodeJobState } from '../../../src/adapters/sqlite/jobStateJson.js';
-import { actorOf } from '../../../src/domain/principal.js';
-import { jobStreamId } from '../../../src/domain/storedEvent.js';
-import type { JobListQuery } from '../../../src/projections/jobListProjection.js';
+import { afterAll, it } from 'vitest';
 import { jobScenarioArb, runScenario } from '../../../src/testing/arbitraries.js';
+import { appendTakingTurns } from '../../support/appendTakingTurns.js';
+import { expectReadsFresh } from '../../support/readsFresh.js';
 import { describePg, freshSchema, pgStores, pgUrl } from './pgTestServer.js';
 
 describePg('the Postgres read model keeps decoded states and is never stale', () => {
@@ -18,8 +16,6 @@ describePg('the Postgres read model keeps decoded states and is never stale', ()
     const b = stores.open(schema);
     const raw = new pg.Client({ connectionString: pgUrl });
     await raw.connect();
-    const query: JobListQuery = { page: 1, size: 100, archiveStatus: 'all', sort: '-created' };
-    const system = { kind: 'system', id: 'system' } as const;
     let n = 0;
     // The schema is made on first use.
     await a.readModel.checkpoint();
@@ -38,33 +34,9 @@ describePg('the Postgres read model keeps decoded states and is never stale', ()
                 [jobId],
               );
               const text = r.rows[0]?.state;
-              const fresh = text === undefined ? undefined : decodeJobState(text);
-              for (const store of [a, b]) {
-                expect(await store.readModel.getJob(jobId)).toEqual(fresh);
-                const listed = (await store.readModel.listJobs(query, system)).items.find(
-                  (j) => j.id === jobId,
-                );
-                expect(listed).toEqual(fresh?.job ?? undefined);
-              }
+              await expectReadsFresh([a.readModel, b.readModel], jobId, text);
             };
-            await check();
-            const writers = which[Symbol.iterator]();
-            for (const [version, r] of events.entries()) {
-              const store = writers.next().value ? a : b;
-              const appended = await store.append(
-                jobStreamId(jobId),
-                [
-                  {
-                    type: r.event.type,
-                    data: r.event.data,
-                    metadata: { recordedAt: r.at.toISOString(), actor: actorOf(r.by) },
-                  },
-                ],
-                { expected: version === 0 ? 'no-stream' : version - 1 },
-              )();
-              expect(appended._tag).toBe('Right');
-              await check();
-            }
+            await appendTakingTurns(jobId, events, { first: a, second: b }, which, check);
           },
         ),
         { numRuns: 10 },

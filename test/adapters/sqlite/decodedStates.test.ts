@@ -5,10 +5,9 @@ import { memoryEventStore } from '../../../src/adapters/memory/memoryEventStore.
 import { decodedStates } from '../../../src/adapters/sqlite/decodedStates.js';
 import { decodeJobState, encodeJobState } from '../../../src/adapters/sqlite/jobStateJson.js';
 import { sqliteEventStore } from '../../../src/adapters/sqlite/sqliteEventStore.js';
-import { actorOf } from '../../../src/domain/principal.js';
-import { jobStreamId } from '../../../src/domain/storedEvent.js';
 import { jobScenarioArb, runScenario } from '../../../src/testing/arbitraries.js';
-import type { JobListQuery } from '../../../src/projections/jobListProjection.js';
+import { appendTakingTurns } from '../../support/appendTakingTurns.js';
+import { expectReadsFresh } from '../../support/readsFresh.js';
 import { jobScenario, playScenario } from './jobScenario.js';
 import { tempDatabases } from './tempDatabase.js';
 
@@ -60,8 +59,6 @@ describe('the SQLite read model keeps decoded states and is never stale', () => 
     const b = sqliteEventStore({ file });
     const raw = new Database(file, { readonly: true });
     const selectText = raw.prepare<[string], string>('SELECT state FROM job_states WHERE job_id = ?').pluck();
-    const query: JobListQuery = { page: 1, size: 100, archiveStatus: 'all', sort: '-created' };
-    const system = { kind: 'system', id: 'system' } as const;
     let n = 0;
     try {
       await fc.assert(
@@ -73,34 +70,9 @@ describe('the SQLite read model keeps decoded states and is never stale', () => 
             const { events } = runScenario({ ...scenario, create: { ...scenario.create, jobId } as never });
             const check = async () => {
               const text = selectText.get(jobId);
-              const fresh = text === undefined ? undefined : decodeJobState(text);
-              for (const store of [a, b]) {
-                expect(await store.readModel.getJob(jobId)).toEqual(fresh);
-                const listed = (await store.readModel.listJobs(query, system)).items.find(
-                  (j) => j.id === jobId,
-                );
-                expect(listed).toEqual(fresh?.job ?? undefined);
-              }
+              await expectReadsFresh([a.readModel, b.readModel], jobId, text);
             };
-            await check();
-            // Each event appended by one instance or the other, both reading (and keeping) after each.
-            const writers = which[Symbol.iterator]();
-            for (const [version, r] of events.entries()) {
-              const store = writers.next().value ? a : b;
-              const appended = await store.append(
-                jobStreamId(jobId),
-                [
-                  {
-                    type: r.event.type,
-                    data: r.event.data,
-                    metadata: { recordedAt: r.at.toISOString(), actor: actorOf(r.by) },
-                  },
-                ],
-                { expected: version === 0 ? 'no-stream' : version - 1 },
-              )();
-              expect(appended._tag).toBe('Right');
-              await check();
-            }
+            await appendTakingTurns(jobId, events, { first: a, second: b }, which, check);
           },
         ),
         { numRuns: 25 },
