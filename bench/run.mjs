@@ -36,6 +36,7 @@ const config = {
   httpJobs: envInt('BENCH_HTTP_JOBS', quick ? 500 : 2_000),
   httpDurationMs: envInt('BENCH_HTTP_DURATION_MS', quick ? 1000 : 5000),
   httpPolls: envInt('BENCH_HTTP_POLLS', quick ? 10 : 50),
+  httpRounds: Math.max(1, envInt('BENCH_HTTP_ROUNDS', quick ? 1 : 3)),
   watchers: (process.env.BENCH_WATCHERS ?? (quick ? '0,200' : '0,1000,5000'))
     .split(',')
     .map((n) => Number(n.trim()))

@@ -3,8 +3,11 @@
 // generator sharing the profile). Run `npm run build` first, then e.g.
 //   PROFILE_DIR=/tmp/prof node bench/profile/http.mjs get   (a .cpuprofile of the measured loops only)
 //   node bench/profile/http.mjs            (both loops, prints per-request times)
+//   node bench/profile/http.mjs floor      (both loops, and the same on a bare fastify answering fixed objects of
+//                                           the same size, as the bench's floor: the CPU ratios side by side)
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,10 +32,10 @@ await Promise.all(
 const server = mod.createHttpServer({ ledger, tokens: new Map([['tok', alice]]) });
 await server.app.ready();
 const headers = { authorization: 'Bearer tok' };
-const loop = async (label, count, pathOf) => {
+const loop = async (label, count, pathOf, app = server.app) => {
   const run = async (k) => {
     for (let i = 0; i < k; i++) {
-      const r = await server.app.inject({ method: 'GET', url: pathOf(i), headers });
+      const r = await app.inject({ method: 'GET', url: pathOf(i), headers });
       if (r.statusCode !== 200) throw new Error(`${pathOf(i)}: ${r.statusCode} ${r.body}`);
     }
   };
@@ -46,6 +49,7 @@ const loop = async (label, count, pathOf) => {
   console.log(
     `${label}: ${((cpu.user + cpu.system) / count).toFixed(1)} µs CPU, ${wall.toFixed(1)} µs wall per request`,
   );
+  return (cpu.user + cpu.system) / count;
 };
 const which = process.argv[2] ?? 'all';
 const profiler = process.env.PROFILE_DIR ? new Session() : undefined;
@@ -54,10 +58,30 @@ if (profiler !== undefined) {
   await profiler.post('Profiler.enable');
   await profiler.post('Profiler.start');
 }
-if (which === 'all' || which === 'get')
-  await loop('GET /jobs/{id}', 10_000, (i) => `/jobs/${encodeURIComponent(ids[i % ids.length])}`);
-if (which === 'all' || which === 'list')
-  await loop('GET /jobs?size=20', 3000, (i) => `/jobs?size=20&page=${(i % 10) + 1}`);
+const getPath = (i) => `/jobs/${encodeURIComponent(ids[i % ids.length])}`;
+const listPath = (i) => `/jobs?size=20&page=${(i % 10) + 1}`;
+const ours = {};
+if (which === 'all' || which === 'get' || which === 'floor')
+  ours.get = await loop('GET /jobs/{id}', 10_000, getPath);
+if (which === 'all' || which === 'list' || which === 'floor')
+  ours.list = await loop('GET /jobs?size=20', 3000, listPath);
+if (which === 'floor') {
+  // The bench's floor: the same fastify, one route each, answering a fixed object of the answer's size.
+  const Fastify = createRequire(path.join(root, 'package.json'))('fastify');
+  const floor = Fastify({ logger: false });
+  const jobBody = JSON.parse((await server.app.inject({ method: 'GET', url: getPath(0), headers })).body);
+  const pageBody = JSON.parse((await server.app.inject({ method: 'GET', url: listPath(0), headers })).body);
+  floor.get('/jobs/:id', async () => jobBody);
+  floor.get('/jobs', async () => pageBody);
+  await floor.ready();
+  const floorGet = await loop('floor GET /jobs/:id', 10_000, getPath, floor);
+  const floorList = await loop('floor GET /jobs', 3000, listPath, floor);
+  console.log(
+    `CPU ratio floor/ours (the bench's req/s ratio if CPU bound): GET ${(floorGet / ours.get).toFixed(2)}x, ` +
+      `list ${(floorList / ours.list).toFixed(2)}x`,
+  );
+  await floor.close();
+}
 if (profiler !== undefined) {
   const { profile } = await profiler.post('Profiler.stop');
   fs.mkdirSync(process.env.PROFILE_DIR, { recursive: true });

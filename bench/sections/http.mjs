@@ -2,7 +2,8 @@
 //  - requests/s and p50/p99 latency of GET /jobs/{id} (random ids) and GET /jobs?size=20 (a few pages and
 //    filters), at 1 and 16 connections, on a fresh SQLite file with `httpJobs` jobs;
 //  - the floor: a bare fastify route (the same fastify jobledger runs on) answering a fixed JSON object of the
-//    same size as the jobledger answer, so each jobledger rate is also shown as a ratio of the floor;
+//    same size as the jobledger answer, so each jobledger rate is also shown as a ratio of the floor (targets at
+//    16 connections, issue 18: GET /jobs/{id} >= 0.7x, GET /jobs?size=20 >= 0.5x);
 //  - long-poll latency: GET /jobs/{id}/poll waits while an agent claims the job (POST /agent/job) and moves it
 //    through Validating, Running, Uploading, Completed (PUT /jobs/{id}/status); the time from the answer of the
 //    completing PUT to the poll's answer.
@@ -122,15 +123,19 @@ const seedJobs = async (session, jobs) => {
   return ids;
 };
 
-const measureLoad = async (report, { id, label, url, paths, headers, connections, config }) => {
-  progress(`${SECTION}: ${label}, ${connections} connection${connections > 1 ? 's' : ''}`);
-  // Warm-up run of 1 s (discarded): JIT, SQLite page cache, sockets.
-  await load({ url, paths, connections, durationMs: 1000, headers });
-  const r = await load({ url, paths, connections, durationMs: config.httpDurationMs, headers });
+/** One autocannon run of a case (after a discarded 1 s warm-up when `warm`: JIT, SQLite page cache, sockets). */
+const loadOnce = async ({ url, paths, headers }, connections, config, warm) => {
+  if (warm) await load({ url, paths, connections, durationMs: 1000, headers });
+  return load({ url, paths, connections, durationMs: config.httpDurationMs, headers });
+};
+
+/** Reports a case's run as its req/s with latencies in the detail column. */
+const reportLoad = (report, { id, label }, connections, r, rounds) => {
   const perSecond = r.total / r.seconds;
   let detail =
     `p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms; ` +
-    `${r.total} requests in ${r.seconds.toFixed(1)} s, ${Math.round(r.bytesPerRequest)} B each with headers`;
+    `${r.total} requests in ${r.seconds.toFixed(1)} s, ${Math.round(r.bytesPerRequest)} B each with headers` +
+    (rounds > 1 ? `; best of ${rounds} interleaved rounds` : '');
   const failed = r.non2xx + r.errors + r.timeouts;
   if (failed > 0)
     detail += `; ${failed} FAILED (${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)`;
@@ -246,24 +251,42 @@ export const runHttp = async (report, config) => {
           headers: asAlice,
         },
       ];
-      for (const c of cases) {
-        try {
-          await measureLoad(report, { ...c, connections, config });
-        } catch (error) {
-          report.fail(SECTION, `${c.label}, ${connections} connections`, error);
+      // The cases take turns, round after round, and each keeps its best run: on a shared machine the load
+      // changes from one run to the next, and a ratio of two runs made minutes apart would measure that.
+      const best = new Map();
+      for (let round = 0; round < config.httpRounds; round++) {
+        for (const c of cases) {
+          progress(
+            `${SECTION}: ${c.label}, ${connections} connection${connections > 1 ? 's' : ''}, round ${round + 1}`,
+          );
+          try {
+            const r = await loadOnce(c, connections, config, round === 0);
+            const kept = best.get(c.id);
+            if (kept === undefined || r.total / r.seconds > kept.total / kept.seconds) best.set(c.id, r);
+          } catch (error) {
+            report.fail(SECTION, `${c.label}, ${connections} connections`, error);
+          }
         }
       }
-      for (const [what, ours, base] of [
-        ['GET /jobs/{id}', 'http.get', 'http.floor.get'],
-        ['GET /jobs?size=20', 'http.list', 'http.floor.list'],
+      for (const c of cases)
+        if (best.has(c.id)) reportLoad(report, c, connections, best.get(c.id), config.httpRounds);
+      // Issue 18's targets at 16 connections: GET /jobs/{id} at least 0.7x the floor, GET /jobs?size=20 0.5x.
+      for (const [what, ours, base, need] of [
+        ['GET /jobs/{id}', 'http.get', 'http.floor.get', 0.7],
+        ['GET /jobs?size=20', 'http.list', 'http.floor.list', 0.5],
       ]) {
         const a = v(`${ours}.${connections}`);
         const b = v(`${base}.${connections}`);
+        const label = `jobledger ${what} / bare fastify floor, ${connections} connection${connections > 1 ? 's' : ''}`;
+        if (connections === 16) {
+          report.target({ id: `${ours}.16.vs.floor`, label, ours: a, baseline: b, need, unit: 'req/s' });
+          continue;
+        }
         if (a === undefined || b === undefined) continue;
         report.measure({
           section: SECTION,
           id: `${ours}.${connections}.vs.floor`,
-          label: `jobledger ${what} / bare fastify floor, ${connections} connection${connections > 1 ? 's' : ''}`,
+          label,
           value: a / b,
           unit: 'x',
           detail: `${Math.round(a)} / ${Math.round(b)} req/s`,

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Principal } from '../../domain/principal.js';
 import { unauthorized } from './httpError.js';
 import type { TokenTable } from './tokens.js';
@@ -31,12 +31,14 @@ const tokenOf = (request: FastifyRequest): string | undefined => {
  */
 export const bearerAuth =
   (tokens: TokenTable) =>
-  async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const token = tokenOf(request);
     const principal = token === undefined ? undefined : tokens.get(token);
+    // A callback hook, not an async one: no promise per request. Answering ends the request (no done()).
     if (principal === undefined) {
-      await reply.code(unauthorized.statusCode).send(unauthorized.body);
+      void reply.code(unauthorized.statusCode).send(unauthorized.body);
       return;
     }
     principals.set(request, principal);
+    done();
   };

@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import helmet from 'helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TracerProvider } from '@opentelemetry/api';
@@ -21,7 +20,7 @@ import { metricsRoutes, type MetricsEndpoint } from './metricsRoutes.js';
 import { machineRoute, overviewRoutes } from './overviewRoutes.js';
 import { redactUrl, requestLogger, type RequestLogOptions } from './requestLog.js';
 import { requestTracing } from './requestTracing.js';
-import { docsPolicy, securityHeaders } from './securityHeaders.js';
+import { docsPolicy, securityHeaderSteps, securityHeaders } from './securityHeaders.js';
 import { pageRoutes } from './pageRoutes.js';
 import { proofRoutes } from './proofRoutes.js';
 import { componentSchemas, routeSchemas } from './routeSchemas.js';
@@ -95,13 +94,16 @@ export const createHttpServer = (options: HttpServerOptions): HttpServer => {
   });
   const connections = connectionSweeper(app.server);
   requestTracing(app, options.tracerProvider);
-  // helmet's middleware built once: `@fastify/helmet` builds it again for every request (parsing the policy
-  // each time). The same headers on every answer, set before the route runs (a route may still replace one, as
-  // the docs page does with its own policy).
-  const applySecurityHeaders = helmet(securityHeaders);
-  app.addHook('onRequest', (request, reply, next) =>
-    applySecurityHeaders(request.raw, reply.raw, () => next()),
-  );
+  // helmet's headers recorded once (they are the same on every answer) and set on every response before the
+  // route runs, as helmet sets them (a route may still replace one, as the docs page does with its own policy).
+  const headerSteps = securityHeaderSteps(securityHeaders);
+  app.addHook('onRequest', (_request, reply, next) => {
+    const raw = reply.raw;
+    for (const [name, value] of headerSteps)
+      if (value === undefined) raw.removeHeader(name);
+      else raw.setHeader(name, value);
+    next();
+  });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
       error: 'NotFound',

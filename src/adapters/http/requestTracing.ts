@@ -1,5 +1,6 @@
 import {
   context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -54,6 +55,9 @@ export const requestTracing = (app: FastifyInstance, tracerProvider?: TracerProv
       },
       parent,
     );
+    // No tracer behind the API (no SDK registered) and no trace to continue: the span records nothing and
+    // carries no trace, so it changes nothing for the spans inside (they start their own trace either way).
+    if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return done();
     // Ends when the answer is sent or the connection closes: also hijacked answers (event streams).
     reply.raw.once('close', () => {
       const status = reply.raw.headersSent ? reply.raw.statusCode : 499;

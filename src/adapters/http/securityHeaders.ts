@@ -1,4 +1,4 @@
-import type { HelmetOptions } from 'helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 
 /**
  * The page's policy: everything from this origin only, scripts from files (no inline script, no inline event
@@ -44,3 +44,31 @@ export const docsPolicy = (header: string): string =>
     .map((d) => d.replace(/ https:/g, '').replace(/ validator\.swagger\.io/g, ''))
     .map((d) => (d.startsWith('frame-ancestors') ? "frame-ancestors 'none'" : d))
     .join('; ');
+
+/** One header helmet sets (a value) or removes (undefined). */
+export type HeaderStep = readonly [name: string, value: string | number | readonly string[] | undefined];
+
+/**
+ * What helmet's middleware does to every answer, recorded once: helmet sets the same headers on every request
+ * (nothing in {@link securityHeaders} depends on the request), so replaying the list gives the same headers
+ * without helmet's middleware chain per request.
+ *
+ * @example
+ * const steps = securityHeaderSteps(securityHeaders);
+ * for (const [name, value] of steps) value === undefined ? res.removeHeader(name) : res.setHeader(name, value);
+ */
+export const securityHeaderSteps = (options: HelmetOptions): readonly HeaderStep[] => {
+  const steps: HeaderStep[] = [];
+  const recorder = {
+    setHeader: (name: string, value: HeaderStep[1]) => void steps.push([name, value]),
+    removeHeader: (name: string) => void steps.push([name, undefined]),
+  };
+  let done = false;
+  helmet(options)({} as never, recorder as never, (error?: unknown) => {
+    if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+    done = true;
+  });
+  // helmet's middleware is synchronous; a version that is not would leave this list incomplete.
+  if (!done) throw new Error('helmet did not set its headers synchronously');
+  return steps;
+};

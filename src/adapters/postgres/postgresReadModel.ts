@@ -4,6 +4,7 @@ import type { JobStatusName } from '../../domain/JobStatusName.js';
 import { jobIdOfStream, jobStreamId, type StoredEvent } from '../../domain/storedEvent.js';
 import { encodeCursor, type JobRow } from '../../projections/jobListProjection.js';
 import type { ReadModelStore } from '../../projections/ReadModelStore.js';
+import { decodedStates } from '../sqlite/decodedStates.js';
 import { decodeJobState } from '../sqlite/jobStateJson.js';
 import { jobChildTables, type PostgresNames } from './migrations.js';
 import { cursorSql, filterSql, orderSql, SqlArgs, visibilitySql } from './postgresJobListSql.js';
@@ -132,6 +133,8 @@ export const postgresReadModel = (
   };
   const counts = keptJobCounts(pool, names);
   const candidateQueries = claimCandidateQueries(pool, names);
+  // Decoded once per stored text: the text is read on every call, so an answer is never stale (decodedStates.ts).
+  const states = decodedStates();
   const saveCheckpointSql = `UPDATE ${q('checkpoints')} SET position = $1, live = false WHERE name = 'read-model'`;
 
   const checkpoint = async (): Promise<string | null> => {
@@ -152,7 +155,11 @@ export const postgresReadModel = (
         values: [jobId],
       });
       const text = r.rows[0]?.state;
-      return text === undefined ? undefined : decodeJobState(text);
+      if (text === undefined) {
+        states.forget(jobId);
+        return undefined;
+      }
+      return states.decode(jobId, text);
     },
     async listJobs(query, viewer) {
       await ready();
@@ -169,17 +176,17 @@ export const postgresReadModel = (
       const start = cursor === undefined ? (query.page - 1) * query.size : 0;
       // Ids first (an index walk can answer that: a deep page skips index entries, not rows and their state),
       // then the states of this page only. One row more than the page tells whether there is a next page.
-      const pageSql = `SELECT j.state::text AS state FROM (
+      const pageSql = `SELECT j.job_id, j.state::text AS state FROM (
           SELECT j.job_id, j.created FROM ${jobs} j WHERE ${where}
           ORDER BY ${orderSql(query.sort)} LIMIT ${pageArgs.add(query.size + 1)} OFFSET ${pageArgs.add(start)}
         ) p JOIN ${jobs} j ON j.job_id = p.job_id
         ORDER BY ${orderSql(query.sort).replaceAll('j.', 'p.')}`;
       const [count, page] = await Promise.all([
         pool.query<{ total: string }>(countSql, countArgs.values),
-        pool.query<{ state: string }>(pageSql, pageArgs.values),
+        pool.query<{ job_id: string; state: string }>(pageSql, pageArgs.values),
       ]);
       const items = page.rows.slice(0, query.size).flatMap((r) => {
-        const job = decodeJobState(r.state).job;
+        const job = states.decode(r.job_id, r.state).job;
         return job === null ? [] : [job];
       });
       const last = items[items.length - 1];

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { JobStatusName } from '../../domain/JobStatusName.js';
 import { encodeCursor, type JobRow } from '../../projections/jobListProjection.js';
 import type { ReadModelStore } from '../../projections/ReadModelStore.js';
+import { decodedStates } from './decodedStates.js';
 import { decodeJobState } from './jobStateJson.js';
 import {
   claimCandidatesSql,
@@ -28,6 +29,8 @@ export interface SqliteReadModelContext {
    * Default: this store's positions, compared and stored as integers.
    */
   readonly comparePositions?: (a: string, b: string) => number;
+  /** How many decoded job states `getJob` and `listJobs` keep (see decodedStates.ts); 0 keeps none. */
+  readonly decodedStates?: number;
 }
 
 interface JobColumns {
@@ -91,11 +94,10 @@ const where = (conditions: readonly SqlCondition[]): SqlCondition => ({
 export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => {
   const { db, projection, write, ensureOpen, comparePositions } = ctx;
   const prepared = statementCache(db);
+  const states = decodedStates(ctx.decodedStates);
+  const selectState = db.prepare<[string], string>('SELECT state FROM job_states WHERE job_id = ?').pluck();
   const selectDump = db.prepare<[], JobColumns>(
     'SELECT j.*, s.state FROM jobs j JOIN job_states s USING (job_id) ORDER BY j.job_id',
-  );
-  const selectStates = db.prepare<[string], { job_id: string; state: string }>(
-    'SELECT job_id, state FROM job_states WHERE job_id IN (SELECT value FROM json_each(?))',
   );
   const selectExpired = db
     .prepare<[number, number, number], string>(
@@ -111,7 +113,13 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
   return {
     async getJob(jobId) {
       ensureOpen();
-      return projection.load(jobId);
+      // The row's text is read every time (one indexed read); only its decoding is kept.
+      const text = selectState.get(jobId);
+      if (text === undefined) {
+        states.forget(jobId);
+        return undefined;
+      }
+      return states.decode(jobId, text);
     },
     async listJobs(query, viewer) {
       ensureOpen();
@@ -127,21 +135,17 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
       const cursor = query.cursor;
       const page = cursor === undefined ? matching : where([matching, cursorSql(cursor)]);
       const start = cursor === undefined ? (query.page - 1) * query.size : 0;
-      // Ids first (an index can answer that alone), then the states of this page only: sorting or skipping
-      // rows never carries the state JSON. One row more than the page tells whether there is a next page.
-      const ids = prepared(
-        `SELECT j.job_id FROM jobs j WHERE ${page.sql} ORDER BY ${orderSql(query.sort)} LIMIT ? OFFSET ?`,
-      )
-        .pluck()
-        .all(...page.args, query.size + 1, start) as string[];
-      // The page's states in one statement (not one per row), then in the page's order.
-      const pageIds = ids.slice(0, query.size);
-      const texts = new Map(
-        selectStates.all(JSON.stringify(pageIds)).map((r) => [r.job_id, r.state] as const),
-      );
-      const items = pageIds.flatMap((id) => {
-        const text = texts.get(id);
-        const state = text === undefined ? undefined : decodeJobState(text);
+      // Ids first (an index can answer that alone), then the states of this page only, in one statement: sorting
+      // or skipping rows never carries the state JSON. One row more than the page tells whether there is a next
+      // page.
+      const rows = prepared(
+        `SELECT p.job_id, s.state FROM (
+           SELECT j.job_id, j.created FROM jobs j WHERE ${page.sql} ORDER BY ${orderSql(query.sort)} LIMIT ? OFFSET ?
+         ) p LEFT JOIN job_states s ON s.job_id = p.job_id
+         ORDER BY ${orderSql(query.sort).replaceAll('j.', 'p.')}`,
+      ).all(...page.args, query.size + 1, start) as { job_id: string; state: string | null }[];
+      const items = rows.slice(0, query.size).flatMap((r) => {
+        const state = r.state === null ? undefined : states.decode(r.job_id, r.state);
         return state?.job == null ? [] : [state.job];
       });
       const last = items[items.length - 1];
@@ -149,7 +153,7 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
         items,
         total,
         nextCursor:
-          ids.length > query.size && last !== undefined
+          rows.length > query.size && last !== undefined
             ? encodeCursor({ created: last.created, jobId: last.id }, query.sort)
             : null,
       };

@@ -88,3 +88,43 @@ describe('request spans', () => {
     expect(JSON.stringify((await otel.finished()).map((s) => s.attributes))).not.toContain('alice-token');
   });
 });
+
+describe('request spans without a tracer behind the server', () => {
+  // The server's spans go to the API's global provider, which has no SDK here (it records nothing); the
+  // ledger's own spans still record. Without a trace to continue, the server skips its span altogether.
+  let bare: HttpServer;
+  let bareUrl: string;
+  beforeAll(async () => {
+    bare = createHttpServer({
+      ledger,
+      tokens: new Map(Object.entries(principals) as [string, TokenPrincipal][]),
+    });
+    bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await bare?.close();
+  });
+  const post = (headers: Record<string, string>) =>
+    fetch(`${bareUrl}/jobs`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ function: { id: 'fn' }, file: { name: 'a.json' } }),
+    });
+
+  it('the command starts its own trace without a traceparent, and continues the caller’s with one', async () => {
+    otel.spans.reset();
+    expect((await post({})).status).toBe(201);
+    const alone = (await otel.finished()).find((s) => s.name === 'jobledger.command')!;
+    expect(alone.parentSpanContext).toBeUndefined();
+    expect(alone.spanContext().traceId).not.toMatch(/^0+$/);
+
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    otel.spans.reset();
+    expect((await post({ traceparent: `00-${traceId}-00f067aa0ba902b7-01` })).status).toBe(201);
+    const spans = await otel.finished();
+    expect(spans.some((s) => s.name === 'POST /jobs')).toBe(false);
+    const continued = spans.find((s) => s.name === 'jobledger.command')!;
+    expect(continued.spanContext().traceId).toBe(traceId);
+    expect(continued.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+  });
+});

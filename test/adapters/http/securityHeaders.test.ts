@@ -1,4 +1,8 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import helmet from 'helmet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { securityHeaders } from '../../../src/adapters/http/securityHeaders.js';
 import { call, startServer } from './httpTestServer.js';
 
 let s: Awaited<ReturnType<typeof startServer>>;
@@ -32,6 +36,34 @@ describe('security headers', () => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-frame-options')).toBe('DENY');
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+  });
+
+  it('answers exactly the headers helmet sets itself (recorded once, replayed on every answer)', async () => {
+    // helmet's own middleware on a bare Node server: the slow path the recorded list replaces.
+    const bare = http.createServer((req, res) => helmet(securityHeaders)(req, res, () => res.end('{}')));
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    try {
+      const expected = await fetch(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/`);
+      const names = [...expected.headers.keys()].filter(
+        (n) => !['content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding'].includes(n),
+      );
+      expect(names.length).toBeGreaterThan(8);
+      for (const [path, token] of [
+        ['/jobs', 'alice-token'],
+        ['/jobs', undefined],
+        ['/nowhere', undefined],
+        ['/page.js', undefined],
+      ] as const) {
+        const res = await fetch(`${s.url}${path}`, {
+          headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+        });
+        for (const name of names)
+          expect([path, name, res.headers.get(name)]).toEqual([path, name, expected.headers.get(name)]);
+        expect(res.headers.get('x-powered-by')).toBeNull();
+      }
+    } finally {
+      await new Promise((resolve) => bare.close(resolve));
     }
   });
 

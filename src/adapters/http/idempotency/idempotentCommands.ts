@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../../domain/principal.js';
 import { principalOf } from '../bearerAuth.js';
 import type { IdempotencyStore } from './IdempotencyStore.js';
@@ -22,13 +22,14 @@ const pending = new WeakMap<FastifyRequest, Pending>();
  * Hooks that make commands safe to retry (DESIGN 5a): a command with an `Idempotency-Key` header is answered once
  * and that answer is replayed for every repeat of the key by the same principal (`idempotency-replayed: true`),
  * appending nothing. Answers that say the server failed (5xx) are not remembered, so a retry runs again. A key
- * reused for another request answers 422. Register inside the authenticated scope, before the routes.
+ * reused for another request answers 422. Register inside the authenticated scope, before the routes: the hooks
+ * are added to each command route (POST, PUT, PATCH, DELETE) as it is declared.
  */
 export const idempotentCommands = (app: FastifyInstance, store: IdempotencyStore, clock: () => number) => {
   // A repeat that arrives while the first is still running (its client timed out and retried) waits for the
   // first's answer instead of running beside it. Within this server; across servers the store decides.
   const running = new Map<string, Promise<void>>();
-  app.addHook('preHandler', async (req, reply) => {
+  const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     const header = req.headers['idempotency-key'];
     if (!commandMethods.has(req.method) || typeof header !== 'string') return;
     if (!keyPattern.test(header))
@@ -67,9 +68,9 @@ export const idempotentCommands = (app: FastifyInstance, store: IdempotencyStore
       .header('content-type', seen.contentType)
       .header('idempotency-replayed', 'true')
       .send(seen.body);
-  });
+  };
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  const onSend = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const first = pending.get(req);
     if (first === undefined) return payload;
     pending.delete(req);
@@ -86,7 +87,7 @@ export const idempotentCommands = (app: FastifyInstance, store: IdempotencyStore
       first.done();
     }
     return payload;
-  });
+  };
   // A request that ends without an answer sent (the connection dropped) lets its waiting repeats go on.
   const release = async (req: FastifyRequest) => {
     const first = pending.get(req);
@@ -94,6 +95,19 @@ export const idempotentCommands = (app: FastifyInstance, store: IdempotencyStore
     pending.delete(req);
     first.done();
   };
-  app.addHook('onResponse', release);
-  app.addHook('onRequestAbort', release);
+  // On the command routes only: reads (GET, HEAD) pay for none of these hooks.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => commandMethods.has(m))) return;
+    const target = route as unknown as Record<string, unknown>;
+    for (const [name, hook] of [
+      ['preHandler', preHandler],
+      ['onSend', onSend],
+      ['onResponse', release],
+      ['onRequestAbort', release],
+    ] as const) {
+      const own = target[name];
+      target[name] = [hook, ...(own === undefined ? [] : Array.isArray(own) ? own : [own])];
+    }
+  });
 };
