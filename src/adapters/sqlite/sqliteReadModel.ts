@@ -2,7 +2,6 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { JobStatusName } from '../../domain/JobStatusName.js';
 import { encodeCursor, type JobRow } from '../../projections/jobListProjection.js';
 import type { ReadModelStore } from '../../projections/ReadModelStore.js';
-import { decodedStates } from './decodedStates.js';
 import { decodeJobState } from './jobStateJson.js';
 import {
   claimCandidatesSql,
@@ -29,8 +28,6 @@ export interface SqliteReadModelContext {
    * Default: this store's positions, compared and stored as integers.
    */
   readonly comparePositions?: (a: string, b: string) => number;
-  /** How many decoded job states `getJob` and `listJobs` keep (see decodedStates.ts); 0 keeps none. */
-  readonly decodedStates?: number;
 }
 
 interface JobColumns {
@@ -94,7 +91,8 @@ const where = (conditions: readonly SqlCondition[]): SqlCondition => ({
 export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => {
   const { db, projection, write, ensureOpen, comparePositions } = ctx;
   const prepared = statementCache(db);
-  const states = decodedStates(ctx.decodedStates);
+  // Shared with the projection: states this process wrote or read are decoded once (decodedStates.ts).
+  const states = projection.states;
   const selectState = db.prepare<[string], string>('SELECT state FROM job_states WHERE job_id = ?').pluck();
   const selectDump = db.prepare<[], JobColumns>(
     'SELECT j.*, s.state FROM jobs j JOIN job_states s USING (job_id) ORDER BY j.job_id',
