@@ -3,7 +3,7 @@ import type { EventStore } from '../domain/EventStore.js';
 import type { StoredEvent } from '../domain/storedEvent.js';
 import type { BlobStore } from './BlobStore.js';
 import { checkBlob } from './jobFiles.js';
-import { readAllPages } from './readPages.js';
+import { eventPages } from '../domain/eventPages.js';
 import { currentSchemaVersion, isJobEventType } from '../domain/codecs/events.js';
 import { decodeJobEvent } from '../domain/upcasters.js';
 import { hashMatches } from '../domain/hashChain.js';
@@ -65,7 +65,7 @@ export const verifyLedger = async (
   let nextSlot = 0;
   let events = 0;
   try {
-    for await (const page of readAllPages(store, { batchSize: 5000 }))
+    for await (const page of eventPages(store.readAll({ batchSize: 5000 }), 5000))
       for (const event of page) {
         events++;
         if (event.streamId.startsWith('job-')) {

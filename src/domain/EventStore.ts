@@ -152,15 +152,6 @@ export interface EventStore {
   readStream(streamId: string, options?: { readonly from?: number }): AsyncIterable<StoredEvent>;
   /** Every event in global order, after position `after` (exclusive). */
   readAll(options?: { readonly after?: string; readonly batchSize?: number }): AsyncIterable<StoredEvent>;
-  /**
-   * The events of {@link readAll}, a page (up to `batchSize`) at a time: one await per page instead of one per
-   * event, for readers of the whole log (verify, the Merkle tree, rebuilds). Optional: see `readAllPages` in
-   * `app/readPages.ts` for stores without it.
-   */
-  readAllPages?(options?: {
-    readonly after?: string;
-    readonly batchSize?: number;
-  }): AsyncIterable<readonly StoredEvent[]>;
   /** Catches up after `after`, then follows live appends until `signal` aborts. Never skips, never repeats. */
   subscribe(options?: { readonly after?: string; readonly signal?: AbortSignal }): AsyncIterable<StoredEvent>;
   /** Releases connections and files. Further calls fail with StoreError. */

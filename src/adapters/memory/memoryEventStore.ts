@@ -1,3 +1,4 @@
+import { pagedEvents } from '../../domain/eventPages.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { JobError, type StoreError } from '../../domain/errors.js';
 import {
@@ -134,18 +135,14 @@ export const memoryEventStore = (): ProjectedEventStore & WithDefaultBlobStore =
       // Versions are dense from 0, so version v is at index v: reading the tail costs the tail, not the stream.
       for (const event of (streams.get(streamId) ?? []).slice(Math.max(0, from))) yield event;
     },
-    async *readAll(options = {}) {
-      if (closed) throw new Error(closedError().message);
-      const end = all.length;
-      for (let i = parsePosition(options.after); i < end; i++) yield all[i]!;
-    },
-    async *readAllPages(options = {}) {
-      if (closed) throw new Error(closedError().message);
-      const end = all.length;
-      const size = Math.max(1, options.batchSize ?? 500);
-      for (let i = parsePosition(options.after); i < end; i += size)
-        yield all.slice(i, Math.min(end, i + size));
-    },
+    readAll: (options = {}) =>
+      pagedEvents(async function* () {
+        if (closed) throw new Error(closedError().message);
+        const end = all.length;
+        const size = Math.max(1, options.batchSize ?? 500);
+        for (let i = parsePosition(options.after); i < end; i += size)
+          yield all.slice(i, Math.min(end, i + size));
+      }),
     async *subscribe(options = {}) {
       let next = parsePosition(options.after);
       const signal = options.signal;

@@ -1,3 +1,4 @@
+import { pagedEvents } from '../../domain/eventPages.js';
 import { randomUUID } from 'node:crypto';
 import type { WithMerkleLeaves } from '../../projections/MerkleLeafStore.js';
 import { postgresMerkleLeaves } from './postgresMerkleLeaves.js';
@@ -738,10 +739,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         from = r.rows[r.rows.length - 1]!.version + 1;
       }
     },
-    async *readAll(options = {}) {
-      for await (const page of readPages(options)) yield* page;
-    },
-    readAllPages: (options = {}) => readPages(options),
+    readAll: (options = {}) => pagedEvents(() => readPages(options)),
     async *subscribe(options = {}) {
       parsePostgresPosition(options.after, description);
       let after = options.after ?? '0:0';

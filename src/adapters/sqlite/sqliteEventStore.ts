@@ -1,3 +1,4 @@
+import { pagedEvents } from '../../domain/eventPages.js';
 import { dirname, join } from 'node:path';
 import type { WithMerkleLeaves } from '../../projections/MerkleLeafStore.js';
 import { sqliteMerkleLeaves } from './sqliteMerkleLeaves.js';
@@ -497,10 +498,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
         from = rows[rows.length - 1]!.version + 1;
       }
     },
-    async *readAll(options = {}) {
-      for await (const page of readPages(options)) yield* page;
-    },
-    readAllPages: (options = {}) => readPages(options),
+    readAll: (options = {}) => pagedEvents(() => readPages(options)),
     async *subscribe(options = {}) {
       let after = parsePosition(options.after);
       const signal = options.signal;

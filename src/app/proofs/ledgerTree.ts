@@ -3,7 +3,7 @@ import { leafHash } from '../../domain/merkle.js';
 import { createMerkleTree, type MerkleTree } from '../../domain/merkleTree.js';
 import { hasMerkleLeaves, type MerkleLeafStore, type StoredLeaf } from '../../projections/MerkleLeafStore.js';
 import { eventLeaf } from '../../domain/proofs/jobProof.js';
-import { readAllPages } from '../readPages.js';
+import { eventPages } from '../../domain/eventPages.js';
 
 /**
  * The Merkle tree over the global log as a read model: leaves in `readAll` order (the order every store keeps
@@ -49,10 +49,8 @@ export const createLedgerTree = (store: EventStore): LedgerTree => {
         await kept.append(tree.size - batch.length, batch, after);
       batch.length = 0;
     };
-    for await (const page of readAllPages(store, {
-      batchSize: 5000,
-      ...(after !== undefined && { after }),
-    })) {
+    const events = store.readAll({ batchSize: 5000, ...(after !== undefined && { after }) });
+    for await (const page of eventPages(events, 5000)) {
       for (const event of page) {
         const leaf = {
           streamId: event.streamId,

@@ -50,18 +50,17 @@ const endingSpan = async <R>(span: Span, run: () => Promise<R>): Promise<R> => {
 };
 
 /** Ends `span` when the iteration ends (done, broken off or failed), with the number of events read. */
-async function* tracedIteration<T>(
+async function* tracedIteration(
   startSpan: () => Span,
-  source: () => AsyncIterable<T>,
-  eventsIn: (item: T) => number,
-): AsyncGenerator<T> {
+  source: () => AsyncIterable<StoredEvent>,
+): AsyncGenerator<StoredEvent> {
   // Started at the first read, in the context of whoever iterates: an iterable nobody reads makes no span.
   const span = startSpan();
   let events = 0;
   try {
-    for await (const item of source()) {
-      events += eventsIn(item);
-      yield item;
+    for await (const event of source()) {
+      events++;
+      yield event;
     }
   } catch (error) {
     thrownIn(span, error);
@@ -135,19 +134,14 @@ export const tracedEventStore = (
         }),
     );
 
-  const readSpanOf =
-    <T>(eventsIn: (item: T) => number) =>
-    (operation: string, attributes: Attributes, source: () => AsyncIterable<T>) =>
-      tracedIteration(
-        () =>
-          tracer.startSpan('jobledger.store.read', {
-            attributes: { ...storeAttributes, 'jobledger.store.operation': operation, ...attributes },
-          }),
-        source,
-        eventsIn,
-      );
-  const readSpan = readSpanOf<StoredEvent>(() => 1);
-  const readPagesSpan = readSpanOf<readonly StoredEvent[]>((page) => page.length);
+  const readSpan = (operation: string, attributes: Attributes, source: () => AsyncIterable<StoredEvent>) =>
+    tracedIteration(
+      () =>
+        tracer.startSpan('jobledger.store.read', {
+          attributes: { ...storeAttributes, 'jobledger.store.operation': operation, ...attributes },
+        }),
+      source,
+    );
 
   const query =
     <A extends unknown[], R>(name: string, run: (...args: A) => Promise<R>) =>
@@ -178,10 +172,6 @@ export const tracedEventStore = (
       readSpan('read_stream', { 'jobledger.stream.id': streamId }, () => store.readStream(streamId, options)),
     readAll: (options) => readSpan('read_all', {}, () => store.readAll(options)),
   };
-  if (store.readAllPages !== undefined) {
-    const readAllPages = store.readAllPages.bind(store);
-    overrides.readAllPages = (options) => readPagesSpan('read_all', {}, () => readAllPages(options));
-  }
   if (store.execute !== undefined) {
     const execute = store.execute.bind(store);
     overrides.execute = <Err>(
