@@ -40,9 +40,9 @@ export interface VerifyThreadOptions {
  *
  * Streams are independent, so once a log proves large (`threadsAfter` events), the job streams that start
  * after that point are spread over a pool of worker threads and this one while this thread reads on; the
- * streams met before stay here (small logs never pay for starting threads). The report is assembled here in the order the
- * streams first appear in the log, from the same per-stream verifier: it is the same, problem for problem, as
- * a verify on one thread.
+ * streams met before stay here (small logs never pay for starting threads). The report is assembled here in the
+ * order the streams first appear in the log, from the same per-stream verifier: it is the same, problem for
+ * problem, as a verify on one thread.
  * @internal
  */
 export const verifyLedger = async (

@@ -90,7 +90,8 @@ const newerVersion = (type: string, schemaVersion: number, target: number): Vali
  * Older schema versions are upcast first and always fully decoded.
  *
  * @example
- * const decoded = decodeJobEvent({ type: 'JobCommentAdded', schemaVersion: 1, data: { commentId: 'c-1', content: 'hi' } });
+ * const comment = { commentId: 'c-1', content: 'hi' };
+ * const decoded = decodeJobEvent({ type: 'JobCommentAdded', schemaVersion: 1, data: comment });
  * // E.right({ type: 'JobCommentAdded', data: { commentId: 'c-1', content: 'hi' } })
  */
 export const decodeJobEvent = (

@@ -1,6 +1,6 @@
-import { pagedEvents } from '../../domain/eventPages.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { JobError, type StoreError } from '../../domain/errors.js';
+import { pagedEvents } from '../../domain/eventPages.js';
 import {
   expectationHolds,
   wrongExpectedVersion,

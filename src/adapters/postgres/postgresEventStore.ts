@@ -1,4 +1,3 @@
-import { pagedEvents } from '../../domain/eventPages.js';
 import { randomUUID } from 'node:crypto';
 import type { WithMerkleLeaves } from '../../projections/MerkleLeafStore.js';
 import { postgresMerkleLeaves } from './postgresMerkleLeaves.js';
@@ -7,6 +6,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type pg from 'pg';
 import { JobError, type StoreError } from '../../domain/errors.js';
+import { pagedEvents } from '../../domain/eventPages.js';
 import {
   expectationHolds,
   wrongExpectedVersion,

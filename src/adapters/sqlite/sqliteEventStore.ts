@@ -1,9 +1,9 @@
-import { pagedEvents } from '../../domain/eventPages.js';
 import { dirname, join } from 'node:path';
 import type { WithMerkleLeaves } from '../../projections/MerkleLeafStore.js';
 import { sqliteMerkleLeaves } from './sqliteMerkleLeaves.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { JobError, type StoreError } from '../../domain/errors.js';
+import { pagedEvents } from '../../domain/eventPages.js';
 import {
   expectationHolds,
   wrongExpectedVersion,

@@ -15,8 +15,9 @@ export const millis = (date: Date | null): number | null => {
 };
 
 /**
- * Writes the projection tables (jobs, job_states, job_agents, access) and the read-model checkpoint. Every method runs inside a write transaction the caller holds: the store calls `project` in the
- * transaction of the append, so a read after a write always sees it.
+ * Writes the projection tables (jobs, job_states, job_agents, access) and the read-model checkpoint. Every method
+ * runs inside a write transaction the caller holds: the store calls `project` in the transaction of the append,
+ * so a read after a write always sees it.
  */
 export interface SqliteProjection {
   /**

@@ -141,8 +141,9 @@ const mayOfferWork = (event: StoredEvent): boolean => {
 /**
  * Claims, and when nothing is eligible waits for the live feed to report an event that could offer work, then
  * claims again, until `waitMs` runs out or `signal` aborts (the caller stopped asking): then it answers
- * `waiting.none` (a NoJobResponse, or no jobs for a batch). No timer polls: the wait registers on the feed before the first look, so a job created in
- * between wakes it. Wake-ups that arrive during an attempt are folded into one more attempt. @internal
+ * `waiting.none` (a NoJobResponse, or no jobs for a batch). No timer polls: the wait registers on the feed before
+ * the first look, so a job created in between wakes it. Wake-ups that arrive during an attempt are folded into one
+ * more attempt. @internal
  */
 export const waitForClaim = async <T>(
   ctx: LedgerContext,
