@@ -144,13 +144,15 @@ export const orderSql = (sort: JobListQuery['sort']): string =>
   sort === 'created' ? 'j.created ASC, j.job_id ASC' : 'j.created DESC, j.job_id DESC';
 
 /**
- * `claimableBy` (jobListProjection.ts) in SQL: Pending, not archived, same tenant, assigned to nobody or to the
- * agent, to no pool or one of its pools, and running one of `functionIds` when some are given.
+ * `claimableBy` (jobListProjection.ts) in SQL, but for the functions: Pending, not archived, same tenant,
+ * assigned to nobody or to the agent, to no pool or one of its pools. {@link claimCandidatesSql} adds the
+ * functions asked for, one index walk each.
  */
-export const claimableSql = (
-  agent: { readonly id: string; readonly tenantId: string; readonly poolIds?: readonly string[] },
-  functionIds: readonly string[] | undefined,
-): SqlCondition =>
+const claimableSql = (agent: {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly poolIds?: readonly string[];
+}): SqlCondition =>
   all([
     { sql: "j.status = 'Pending'", args: [] },
     { sql: 'j.tenant_id = ?', args: [agent.tenantId] },
@@ -163,9 +165,6 @@ export const claimableSql = (
           sql: `(j.assigned_agent_pool_id IS NULL OR j.assigned_agent_pool_id IN (${agent.poolIds!.map(() => '?').join(', ')}))`,
           args: [...agent.poolIds!],
         },
-    ...(functionIds === undefined || functionIds.length === 0
-      ? []
-      : [{ sql: 'j.function_id IN (SELECT value FROM json_each(?))', args: [JSON.stringify(functionIds)] }]),
   ]);
 
 /**
@@ -179,7 +178,7 @@ export const claimCandidatesSql = (
   functionIds: readonly string[] | undefined,
   limit: number,
 ): SqlCondition => {
-  const claimable = claimableSql(agent, undefined);
+  const claimable = claimableSql(agent);
   if (functionIds === undefined || functionIds.length === 0) {
     return {
       sql: `SELECT j.job_id FROM jobs j INDEXED BY jobs_claimable WHERE ${claimable.sql}

@@ -71,11 +71,8 @@ const appendedTail = <T>(before: readonly T[], after: readonly T[]): readonly T[
 };
 
 /** The projection writer over the tables of `migrations.ts`, with its statements prepared once. */
-export const sqliteProjection = (
-  db: BetterSqlite3.Database,
-  options: { readonly decodedStates?: number } = {},
-): SqliteProjection => {
-  const states = decodedStates(options.decodedStates);
+export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection => {
+  const states = decodedStates();
   const selectState = db.prepare<[string], string>('SELECT state FROM job_states WHERE job_id = ?').pluck();
   const upsertJob = db.prepare(
     `INSERT INTO jobs (job_id, tenant_id, status, created, created_by_id, agent_id, assigned_agent_id,
