@@ -1,13 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { decodeWith } from './codecs/decode.js';
-import {
-  currentSchemaVersion,
-  eventDataCodecs,
-  isJobEventType,
-  type JobEvent,
-  type JobEventType,
-} from './codecs/events.js';
+import { currentSchemaVersion, eventDataCodecs, isJobEventType, type JobEvent } from './codecs/events.js';
 import { JobError, type ValidationError } from './errors.js';
 import type { StoredEvent } from './storedEvent.js';
 
@@ -98,17 +92,15 @@ export const decodeJobEvent = (
   event: Pick<StoredEvent, 'type' | 'schemaVersion' | 'data'>,
   upcasters: UpcasterRegistry = defaultUpcasters,
 ): E.Either<ValidationError, JobEvent> => {
-  const { type, schemaVersion } = event;
-  if (!isJobEventType(type)) return E.left(unknownType(type));
-  const target = currentSchemaVersion[type];
-  if (schemaVersion === target && codecs[type]!.is(event.data))
-    return E.right({ type, data: event.data } as JobEvent);
-  return decodeFully(type, schemaVersion, target, event.data, upcasters);
+  const { type, schemaVersion, data } = event;
+  if (isJobEventType(type) && schemaVersion === currentSchemaVersion[type] && codecs[type]!.is(data))
+    return E.right({ type, data } as JobEvent);
+  return decodeJobEventFully(event, upcasters);
 };
 
 /**
  * {@link decodeJobEvent} without the type-guard shortcut: upcast, then the full io-ts decode, for every event.
- * The reference the shortcut is tested against.
+ * The reference the shortcut is tested against, and its path for whatever the guard refuses.
  * @internal
  */
 export const decodeJobEventFully = (
@@ -117,18 +109,9 @@ export const decodeJobEventFully = (
 ): E.Either<ValidationError, JobEvent> => {
   const { type, schemaVersion } = event;
   if (!isJobEventType(type)) return E.left(unknownType(type));
-  return decodeFully(type, schemaVersion, currentSchemaVersion[type], event.data, upcasters);
-};
-
-const decodeFully = (
-  type: JobEventType,
-  schemaVersion: number,
-  target: number,
-  data: unknown,
-  upcasters: UpcasterRegistry,
-): E.Either<ValidationError, JobEvent> => {
+  const target = currentSchemaVersion[type];
   if (schemaVersion > target) return E.left(newerVersion(type, schemaVersion, target));
-  const upcast = upcasters.upcast(type, schemaVersion, data, target);
+  const upcast = upcasters.upcast(type, schemaVersion, event.data, target);
   if (E.isLeft(upcast)) return E.left(JobError.validation([{ path: 'schemaVersion', message: upcast.left }]));
   const decoded = decoders[type]!(upcast.right);
   return E.isLeft(decoded) ? decoded : E.right({ type, data: decoded.right } as JobEvent);
