@@ -9,7 +9,10 @@ describePg('getJobForAgent({ max }) on Postgres', () => {
   const stores = pgStores();
   afterAll(() => stores.cleanup());
   const store = stores.open(freshSchema('batch'));
-  const ledger = createJobLedger({ store });
+  // Jobs made in the same millisecond are claimed in job-id order (random): a clock that ticks on every reading
+  // gives each job its own created time, so "the oldest" is the order the test made them in.
+  let tick = Date.now();
+  const ledger = createJobLedger({ store, clock: () => new Date(tick++) });
   let tenants = 0;
 
   /** A tenant of its own (its own queue) holding jobs of `specs`' functions; `draft` ones are not claimable. */
