@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventHash } from '../domain/hashChain.js';
+import { sealedHash } from '../domain/hashChain.js';
 import type { EventMetadata, NewEvent, StoredEvent } from '../domain/storedEvent.js';
 
 /** The end of a stream as a store sees it before an append. */
@@ -22,8 +22,21 @@ export const sealEvents = (
   events: readonly NewEvent[],
   positionOf: (index: number) => string,
   now: () => Date = () => new Date(),
-): StoredEvent[] => {
+): StoredEvent[] => sealEventsWithTexts(streamId, tip, events, positionOf, now).sealed;
+
+/**
+ * {@link sealEvents}, and each event's data as the canonical JSON text its hash covers: a store that keeps text
+ * writes that text, so that verify can hash it as it reads it (`storedHashMatches`).
+ */
+export const sealEventsWithTexts = (
+  streamId: string,
+  tip: StreamTip,
+  events: readonly NewEvent[],
+  positionOf: (index: number) => string,
+  now: () => Date = () => new Date(),
+): { readonly sealed: StoredEvent[]; readonly dataTexts: readonly string[] } => {
   const sealed: StoredEvent[] = [];
+  const dataTexts: string[] = [];
   let prevHash = tip.hash;
   events.forEach((event, i) => {
     const version = tip.version + 1 + i;
@@ -44,9 +57,10 @@ export const sealEvents = (
       data: event.data,
       metadata,
     };
-    const hash = eventHash(base);
+    const { hash, dataText } = sealedHash(base);
     sealed.push({ ...base, position: positionOf(i), metadata: { ...metadata, hash } });
+    dataTexts.push(dataText);
     prevHash = hash;
   });
-  return sealed;
+  return { sealed, dataTexts };
 };

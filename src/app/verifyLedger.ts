@@ -6,7 +6,7 @@ import { checkBlob } from './jobFiles.js';
 import { eventPages } from '../domain/eventPages.js';
 import { currentSchemaVersion, isJobEventType } from '../domain/codecs/events.js';
 import { decodeJobEvent } from '../domain/upcasters.js';
-import { hashMatches } from '../domain/hashChain.js';
+import { storedHashMatches } from '../domain/hashChain.js';
 import type { UpcasterRegistry } from '../domain/upcasters.js';
 import { createStreamVerifier, type VerifyProblem, type VerifyReport } from '../domain/verifyStream.js';
 import {
@@ -109,7 +109,7 @@ export const verifyLedger = async (
             otherProblems.push({ streamId: event.streamId, version: event.version, kind, detail });
           if (event.version !== tip.version + 1)
             problem('version-gap', `expected version ${tip.version + 1}, found ${event.version}`);
-          if (event.metadata.prevHash !== tip.hash || !hashMatches(event))
+          if (event.metadata.prevHash !== tip.hash || !storedHashMatches(event))
             problem('hash-mismatch', 'the hash chain is broken here');
           otherStreams.set(event.streamId, { version: event.version, hash: event.metadata.hash });
         }

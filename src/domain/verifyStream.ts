@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { hashMatches } from './hashChain.js';
+import { storedHashMatches } from './hashChain.js';
 import type { JobStatusName } from './JobStatusName.js';
 import type { StoredEvent } from './storedEvent.js';
 import { canTransition } from './transitionTable.js';
@@ -55,7 +55,7 @@ export const createStreamVerifier = (streamId: string, upcasters: UpcasterRegist
       expectedVersion = event.version + 1;
       if (event.metadata.prevHash !== prevHash) {
         add(event.version, 'hash-mismatch', `prevHash does not match the hash of the event before`);
-      } else if (!hashMatches(event)) {
+      } else if (!storedHashMatches(event)) {
         add(
           event.version,
           'hash-mismatch',

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, eventHash, hashMatches } from '../../src/domain/hashChain.js';
+import {
+  canonicalJson,
+  eventHash,
+  hashMatches,
+  sealedHash,
+  storedHashMatches,
+  withStoredDataText,
+} from '../../src/domain/hashChain.js';
 import type { StoredEvent } from '../../src/domain/storedEvent.js';
 
 /** The definition, written the plain way: keys sorted at every depth, `undefined` members left out. */
@@ -51,6 +58,24 @@ describe('canonicalJson', () => {
   });
 });
 
+/** One sealed event with data `{ n: 1, a: 'x' }`. */
+const referenceEvent = () => {
+  const base = {
+    eventId: 'e-1',
+    streamId: 'job-1',
+    version: 0,
+    type: 'T',
+    schemaVersion: 1,
+    data: { n: 1, a: 'x' },
+    metadata: {
+      recordedAt: '2026-01-01T00:00:00.000Z',
+      actor: { kind: 'system', id: 'system' },
+      prevHash: '',
+    },
+  };
+  return { ...base, metadata: { ...base.metadata, hash: eventHash(base) } };
+};
+
 describe('hashMatches', () => {
   // The definition: sha256 of prevHash + the canonical JSON of the event without position and metadata.hash.
   const referenceHash = (e: Record<string, unknown> & { metadata: Record<string, unknown> }): string => {
@@ -87,6 +112,59 @@ describe('hashMatches', () => {
         expect(hashMatches(stored as unknown as StoredEvent)).toBe(right);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('sealedHash: the same hash as eventHash, and the data as its canonical text', () => {
+    fc.assert(
+      fc.property(eventArb, (e) => {
+        const { position: _position, ...sealed } = e;
+        expect(sealedHash(sealed as never)).toEqual({
+          hash: eventHash(sealed as never),
+          dataText: canonicalJson(e.data),
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('storedHashMatches: the answer of hashMatches whatever text of the data the store kept', () => {
+    fc.assert(
+      fc.property(
+        eventArb,
+        fc.boolean(),
+        fc.constantFrom('canonical', 'stringify', 'none'),
+        (e, right, kept) => {
+          const expected = referenceHash(e);
+          const stored = { ...e, metadata: { ...e.metadata, hash: right ? expected : `${expected}0` } };
+          // The canonical text (what a store now writes), the plain JSON.stringify text (key order as built: what
+          // older logs hold, where the shortcut misses and the full check decides), or no text at all.
+          const text = kept === 'canonical' ? canonicalJson(e.data) : JSON.stringify(e.data);
+          const read = kept === 'none' ? stored : withStoredDataText({ ...stored }, text);
+          expect(storedHashMatches(read as unknown as StoredEvent)).toBe(right);
+          expect(hashMatches(read as unknown as StoredEvent)).toBe(right);
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+
+  it('storedHashMatches hashes the kept text as it is (the shortcut), and a changed text fails', () => {
+    const e = { ...referenceEvent(), position: '7' };
+    const text = canonicalJson(e.data);
+    // The shortcut is taken: the event's data is not looked at when its text hashes right (after a miss the
+    // shortcut pauses for up to 255 events, hence the repeats).
+    const other = () => withStoredDataText({ ...e, data: 'not the data' }, text) as StoredEvent;
+    for (let i = 0; i < 256; i++) storedHashMatches(other());
+    expect(storedHashMatches(other())).toBe(true);
+    expect(hashMatches(other())).toBe(false);
+    const changedText = text.replace('"n":1', '"n":2');
+    expect(changedText).not.toBe(text);
+    const changed = withStoredDataText({ ...e, data: JSON.parse(changedText) as unknown }, changedText);
+    expect(storedHashMatches(changed as StoredEvent)).toBe(false);
+    // A spread of a read event does not carry the text: the full check runs on what the copy holds.
+    expect(storedHashMatches({ ...withStoredDataText({ ...e }, text), data: { n: 2 } } as StoredEvent)).toBe(
+      false,
     );
   });
 });

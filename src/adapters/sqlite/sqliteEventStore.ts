@@ -4,6 +4,7 @@ import { sqliteMerkleLeaves } from './sqliteMerkleLeaves.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { JobError, type StoreError } from '../../domain/errors.js';
 import { pagedEvents } from '../../domain/eventPages.js';
+import { withStoredDataText } from '../../domain/hashChain.js';
 import {
   expectationHolds,
   wrongExpectedVersion,
@@ -17,7 +18,7 @@ import {
 import { isCompleteSnapshot, type JobState } from '../../domain/jobState.js';
 import { jobIdOfStream, type NewEvent, type StoredEvent } from '../../domain/storedEvent.js';
 import type { ProjectedEventStore, ProjectionProgress } from '../../projections/ReadModelStore.js';
-import { emptyTip, sealEvents, type StreamTip } from '../sealEvents.js';
+import { emptyTip, sealEventsWithTexts, type StreamTip } from '../sealEvents.js';
 import { openSqliteDatabase } from './openSqliteDatabase.js';
 import { rebuildPendingSql, rebuildSqliteReadModel } from './rebuildSqliteReadModel.js';
 import { sqliteLeases } from './sqliteLeases.js';
@@ -272,7 +273,9 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     firstPosition: number,
     projecting: boolean,
   ): AppendResult => {
-    const sealed = sealEvents(streamId, tip, events, (i) => String(firstPosition + i));
+    const { sealed, dataTexts } = sealEventsWithTexts(streamId, tip, events, (i) =>
+      String(firstPosition + i),
+    );
     sealed.forEach((e, i) =>
       insertEvent.run(
         firstPosition + i,
@@ -281,7 +284,8 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
         e.eventId,
         e.type,
         e.schemaVersion,
-        JSON.stringify(e.data) ?? 'null',
+        // The canonical text the seal hashed: verify hashes it as it reads it (storedHashMatches).
+        dataTexts[i]!,
         JSON.stringify(e.metadata),
       ),
     );
@@ -444,7 +448,8 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     for (;;) {
       ensureOpen();
       const rows = selectAfter.all(after, size);
-      if (rows.length > 0) yield rows.map(toStoredEvent);
+      // Bulk reads (verify, the Merkle tree) keep each row's data text for hashMatches' shortcut.
+      if (rows.length > 0) yield rows.map((r) => withStoredDataText(toStoredEvent(r), r.data));
       if (rows.length < size) return;
       after = rows[rows.length - 1]!.position;
     }

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { demoCommand } from '../../../src/adapters/cli/demoCommand.js';
 import { formatCount } from '../../../src/adapters/cli/progressBar.js';
 import { verifyCommand } from '../../../src/adapters/cli/verifyCommand.js';
+import { canonicalJson } from '../../../src/domain/hashChain.js';
 import { harness, memoryHarness, oneLineFailure, tempDir } from './cliHarness.js';
 
 const dirs = tempDir();
@@ -46,5 +47,43 @@ describe('jobledger verify', () => {
     expect(problems[1]).toMatch(new RegExp(`^${row.stream_id}\\s+${row.version}\\s+hash-mismatch\\s+`));
     expect(h.stderr()).toMatch(oneLineFailure);
     expect(h.stderr()).toContain(`verify found 1 problem in 1 stream of ${url}`);
+  });
+
+  it('keeps data as canonical text, and still verifies a log whose data texts have keys in any order', async () => {
+    const file = dirs.path('older.db');
+    const url = `sqlite:${file}`;
+    const h = harness();
+    expect(await demoCommand(['--jobs', '10', '--store', url], h.io)).toBe(0);
+
+    // Logs written before the store kept canonical text hold JSON.stringify's text (keys as the object was built).
+    const reversed = (value: unknown): unknown =>
+      value === null || typeof value !== 'object'
+        ? value
+        : Array.isArray(value)
+          ? value.map(reversed)
+          : Object.fromEntries(
+              Object.entries(value)
+                .reverse()
+                .map(([k, v]) => [k, reversed(v)]),
+            );
+    const db = new Database(file);
+    const rows = db.prepare('SELECT position, data FROM events').all() as {
+      position: number;
+      data: string;
+    }[];
+    expect(rows.every((r) => r.data === canonicalJson(JSON.parse(r.data)))).toBe(true);
+    let rewritten = 0;
+    for (const r of rows) {
+      const older = JSON.stringify(reversed(JSON.parse(r.data)));
+      if (older === r.data) continue;
+      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(older, r.position);
+      rewritten++;
+    }
+    db.close();
+    expect(rewritten).toBeGreaterThan(rows.length / 2);
+
+    h.clear();
+    expect(await verifyCommand(['--store', url], h.io)).toBe(0);
+    expect(h.stdout()).toMatch(/^OK: /);
   });
 });
