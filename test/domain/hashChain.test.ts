@@ -69,7 +69,7 @@ const referenceEvent = () => {
     data: { n: 1, a: 'x' },
     metadata: {
       recordedAt: '2026-01-01T00:00:00.000Z',
-      actor: { kind: 'system', id: 'system' },
+      actor: { kind: 'system' as const, id: 'system' },
       prevHash: '',
     },
   };
