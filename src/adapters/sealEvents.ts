@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sealedHash } from '../domain/hashChain.js';
+import { sealedHash, type SealedTexts } from '../domain/hashChain.js';
 import type { EventMetadata, NewEvent, StoredEvent } from '../domain/storedEvent.js';
 
 /** The end of a stream as a store sees it before an append. */
@@ -25,8 +25,8 @@ export const sealEvents = (
 ): StoredEvent[] => sealEventsWithTexts(streamId, tip, events, positionOf, now).sealed;
 
 /**
- * {@link sealEvents}, and each event's data as the canonical JSON text its hash covers: a store that keeps text
- * writes that text, so that verify can hash it as it reads it (`storedHashMatches`).
+ * {@link sealEvents}, and each event's data and metadata as canonical JSON texts: a store that keeps text writes
+ * those, so that verify can hash them as it reads them (`storedHashMatches`).
  */
 export const sealEventsWithTexts = (
   streamId: string,
@@ -34,9 +34,9 @@ export const sealEventsWithTexts = (
   events: readonly NewEvent[],
   positionOf: (index: number) => string,
   now: () => Date = () => new Date(),
-): { readonly sealed: StoredEvent[]; readonly dataTexts: readonly string[] } => {
+): { readonly sealed: StoredEvent[]; readonly texts: readonly SealedTexts[] } => {
   const sealed: StoredEvent[] = [];
-  const dataTexts: string[] = [];
+  const texts: SealedTexts[] = [];
   let prevHash = tip.hash;
   events.forEach((event, i) => {
     const version = tip.version + 1 + i;
@@ -57,10 +57,11 @@ export const sealEventsWithTexts = (
       data: event.data,
       metadata,
     };
-    const { hash, dataText } = sealedHash(base);
+    const sealedTexts = sealedHash(base);
+    const hash = sealedTexts.hash;
     sealed.push({ ...base, position: positionOf(i), metadata: { ...metadata, hash } });
-    dataTexts.push(dataText);
+    texts.push(sealedTexts);
     prevHash = hash;
   });
-  return { sealed, dataTexts };
+  return { sealed, texts };
 };

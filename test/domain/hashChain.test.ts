@@ -7,7 +7,7 @@ import {
   hashMatches,
   sealedHash,
   storedHashMatches,
-  withStoredDataText,
+  withStoredTexts,
 } from '../../src/domain/hashChain.js';
 import type { StoredEvent } from '../../src/domain/storedEvent.js';
 
@@ -115,20 +115,22 @@ describe('hashMatches', () => {
     );
   });
 
-  it('sealedHash: the same hash as eventHash, and the data as its canonical text', () => {
+  it('sealedHash: the same hash as eventHash, and the data and metadata as canonical texts', () => {
     fc.assert(
       fc.property(eventArb, (e) => {
         const { position: _position, ...sealed } = e;
+        const hash = eventHash(sealed as never);
         expect(sealedHash(sealed as never)).toEqual({
-          hash: eventHash(sealed as never),
+          hash,
           dataText: canonicalJson(e.data),
+          metadataText: canonicalJson({ ...e.metadata, hash }),
         });
       }),
       { numRuns: 300 },
     );
   });
 
-  it('storedHashMatches: the answer of hashMatches whatever text of the data the store kept', () => {
+  it('storedHashMatches: the answer of hashMatches whatever texts of the event the store kept', () => {
     fc.assert(
       fc.property(
         eventArb,
@@ -137,10 +139,11 @@ describe('hashMatches', () => {
         (e, right, kept) => {
           const expected = referenceHash(e);
           const stored = { ...e, metadata: { ...e.metadata, hash: right ? expected : `${expected}0` } };
-          // The canonical text (what a store now writes), the plain JSON.stringify text (key order as built: what
-          // older logs hold, where the shortcut misses and the full check decides), or no text at all.
-          const text = kept === 'canonical' ? canonicalJson(e.data) : JSON.stringify(e.data);
-          const read = kept === 'none' ? stored : withStoredDataText({ ...stored }, text);
+          // The canonical texts (what a store now writes), the plain JSON.stringify texts (key order as built:
+          // what older logs hold, where the shortcut misses and the full check decides), or no texts at all.
+          const text = kept === 'canonical' ? canonicalJson : JSON.stringify;
+          const read =
+            kept === 'none' ? stored : withStoredTexts({ ...stored }, text(e.data), text(stored.metadata));
           expect(storedHashMatches(read as unknown as StoredEvent)).toBe(right);
           expect(hashMatches(read as unknown as StoredEvent)).toBe(right);
         },
@@ -149,22 +152,28 @@ describe('hashMatches', () => {
     );
   });
 
-  it('storedHashMatches hashes the kept text as it is (the shortcut), and a changed text fails', () => {
+  it('storedHashMatches hashes the kept texts as they are (the shortcut), and a changed text fails', () => {
     const e = { ...referenceEvent(), position: '7' };
     const text = canonicalJson(e.data);
-    // The shortcut is taken: the event's data is not looked at when its text hashes right (after a miss the
+    const metadataText = canonicalJson(e.metadata);
+    const kept = <T extends object>(event: T, data = text, metadata = metadataText) =>
+      withStoredTexts(event, data, metadata) as unknown as StoredEvent;
+    // The shortcut is taken: the event's data is not looked at when its texts hash right (after a miss the
     // shortcut pauses for up to 255 events, hence the repeats).
-    const other = () => withStoredDataText({ ...e, data: 'not the data' }, text) as StoredEvent;
+    const other = () => kept({ ...e, data: 'not the data' });
     for (let i = 0; i < 256; i++) storedHashMatches(other());
     expect(storedHashMatches(other())).toBe(true);
     expect(hashMatches(other())).toBe(false);
     const changedText = text.replace('"n":1', '"n":2');
     expect(changedText).not.toBe(text);
-    const changed = withStoredDataText({ ...e, data: JSON.parse(changedText) as unknown }, changedText);
-    expect(storedHashMatches(changed as StoredEvent)).toBe(false);
-    // A spread of a read event does not carry the text: the full check runs on what the copy holds.
-    expect(storedHashMatches({ ...withStoredDataText({ ...e }, text), data: { n: 2 } } as StoredEvent)).toBe(
+    expect(storedHashMatches(kept({ ...e, data: JSON.parse(changedText) as unknown }, changedText))).toBe(
       false,
     );
+    const laterText = metadataText.replace('2026-01-01', '2026-01-02');
+    expect(laterText).not.toBe(metadataText);
+    const later = { ...e, metadata: JSON.parse(laterText) as typeof e.metadata };
+    expect(storedHashMatches(kept(later, text, laterText))).toBe(false);
+    // A spread of a read event does not carry the texts: the full check runs on what the copy holds.
+    expect(storedHashMatches({ ...kept({ ...e }), data: { n: 2 } })).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { sqliteMerkleLeaves } from './sqliteMerkleLeaves.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { JobError, type StoreError } from '../../domain/errors.js';
 import { pagedEvents } from '../../domain/eventPages.js';
-import { withStoredDataText } from '../../domain/hashChain.js';
+import { withStoredTexts } from '../../domain/hashChain.js';
 import {
   expectationHolds,
   wrongExpectedVersion,
@@ -273,9 +273,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     firstPosition: number,
     projecting: boolean,
   ): AppendResult => {
-    const { sealed, dataTexts } = sealEventsWithTexts(streamId, tip, events, (i) =>
-      String(firstPosition + i),
-    );
+    const { sealed, texts } = sealEventsWithTexts(streamId, tip, events, (i) => String(firstPosition + i));
     sealed.forEach((e, i) =>
       insertEvent.run(
         firstPosition + i,
@@ -284,9 +282,9 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
         e.eventId,
         e.type,
         e.schemaVersion,
-        // The canonical text the seal hashed: verify hashes it as it reads it (storedHashMatches).
-        dataTexts[i]!,
-        JSON.stringify(e.metadata),
+        // The canonical texts the seal made: verify hashes them as it reads them (storedHashMatches).
+        texts[i]!.dataText,
+        texts[i]!.metadataText,
       ),
     );
     if (projecting) projection.project(sealed, known);
@@ -448,8 +446,8 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     for (;;) {
       ensureOpen();
       const rows = selectAfter.all(after, size);
-      // Bulk reads (verify, the Merkle tree) keep each row's data text for hashMatches' shortcut.
-      if (rows.length > 0) yield rows.map((r) => withStoredDataText(toStoredEvent(r), r.data));
+      // Bulk reads (verify, the Merkle tree) keep each row's texts for storedHashMatches' shortcut.
+      if (rows.length > 0) yield rows.map((r) => withStoredTexts(toStoredEvent(r), r.data, r.metadata));
       if (rows.length < size) return;
       after = rows[rows.length - 1]!.position;
     }

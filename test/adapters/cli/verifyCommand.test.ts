@@ -49,7 +49,7 @@ describe('jobledger verify', () => {
     expect(h.stderr()).toContain(`verify found 1 problem in 1 stream of ${url}`);
   });
 
-  it('keeps data as canonical text, and still verifies a log whose data texts have keys in any order', async () => {
+  it('keeps events as canonical text, and still verifies a log whose texts have keys in any order', async () => {
     const file = dirs.path('older.db');
     const url = `sqlite:${file}`;
     const h = harness();
@@ -67,16 +67,23 @@ describe('jobledger verify', () => {
                 .map(([k, v]) => [k, reversed(v)]),
             );
     const db = new Database(file);
-    const rows = db.prepare('SELECT position, data FROM events').all() as {
+    const rows = db.prepare('SELECT position, data, metadata FROM events').all() as {
       position: number;
       data: string;
+      metadata: string;
     }[];
-    expect(rows.every((r) => r.data === canonicalJson(JSON.parse(r.data)))).toBe(true);
+    const canonical = (text: string) => text === canonicalJson(JSON.parse(text));
+    expect(rows.every((r) => canonical(r.data) && canonical(r.metadata))).toBe(true);
     let rewritten = 0;
     for (const r of rows) {
-      const older = JSON.stringify(reversed(JSON.parse(r.data)));
-      if (older === r.data) continue;
-      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(older, r.position);
+      const data = JSON.stringify(reversed(JSON.parse(r.data)));
+      const metadata = JSON.stringify(reversed(JSON.parse(r.metadata)));
+      if (data === r.data) continue;
+      db.prepare('UPDATE events SET data = ?, metadata = ? WHERE position = ?').run(
+        data,
+        metadata,
+        r.position,
+      );
       rewritten++;
     }
     db.close();
