@@ -240,6 +240,17 @@ ${countNewIn}
       DROP TABLE IF EXISTS comments;
     `,
   },
+  {
+    version: 8,
+    description: 'listings keep decoded states by version: a generation for rewrites at the same version',
+    sql: `
+      -- A job's state at a given version only changes when the projection tables are rewritten (a reset or a
+      -- rebuild, which bump this number in their transaction; a later step that rewrites states must bump it
+      -- too). A listing then reads the (version, generation) of its rows and decodes only the states it has not
+      -- decoded before, instead of reading every state's text (sqliteReadModel.listJobs).
+      INSERT OR IGNORE INTO checkpoints (name, position) VALUES ('state-generation', 0);
+    `,
+  },
 ];
 
 /** The schema version this jobledger writes. */

@@ -39,7 +39,7 @@ export interface SqliteProjection {
    * Cheap when already marked; a rebuild's `setCheckpoint` ends the mark until the next append.
    */
   followLog(): void;
-  /** Empties every projection table and the checkpoint. */
+  /** Empties every projection table and the checkpoint, and moves to the next state generation. */
   clear(): void;
   /** The projected state of one job (one read of `jobs.state`; decoded once per stored text, see `states`). */
   load(jobId: string): JobState | undefined;
@@ -256,6 +256,7 @@ export const sqliteProjection = (db: BetterSqlite3.Database): SqliteProjection =
         DELETE FROM access;
         DELETE FROM job_counts;
         UPDATE checkpoints SET position = NULL WHERE name = 'read-model';
+        UPDATE checkpoints SET position = position + 1 WHERE name = 'state-generation';
       `);
     },
   };

@@ -94,6 +94,12 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
   // Shared with the projection: states this process wrote or read are decoded once (decodedStates.ts).
   const states = projection.states;
   const selectState = db.prepare<[string], string>('SELECT state FROM job_states WHERE job_id = ?').pluck();
+  const selectGeneration = db
+    .prepare<[], number>("SELECT position FROM checkpoints WHERE name = 'state-generation'")
+    .pluck();
+  // A deferred transaction that only reads: the statements in it see one snapshot of the file.
+  const inSnapshot = db.transaction((work: () => unknown) => work());
+  const readSnapshot = <T>(work: () => T): T => inSnapshot(work) as T;
   const selectDump = db.prepare<[], JobColumns>(
     'SELECT j.*, s.state FROM jobs j JOIN job_states s USING (job_id) ORDER BY j.job_id',
   );
@@ -133,18 +139,28 @@ export const sqliteReadModel = (ctx: SqliteReadModelContext): ReadModelStore => 
       const cursor = query.cursor;
       const page = cursor === undefined ? matching : where([matching, cursorSql(cursor)]);
       const start = cursor === undefined ? (query.page - 1) * query.size : 0;
-      // Ids first (an index can answer that alone), then the states of this page only, in one statement: sorting
-      // or skipping rows never carries the state JSON. One row more than the page tells whether there is a next
-      // page.
-      const rows = prepared(
-        `SELECT p.job_id, s.state FROM (
-           SELECT j.job_id, j.created FROM jobs j WHERE ${page.sql} ORDER BY ${orderSql(query.sort)} LIMIT ? OFFSET ?
-         ) p LEFT JOIN job_states s ON s.job_id = p.job_id
-         ORDER BY ${orderSql(query.sort).replaceAll('j.', 'p.')}`,
-      ).all(...page.args, query.size + 1, start) as { job_id: string; state: string | null }[];
-      const items = rows.slice(0, query.size).flatMap((r) => {
-        const state = r.state === null ? undefined : states.decode(r.job_id, r.state);
-        return state?.job == null ? [] : [state.job];
+      // The page's ids and versions (an index answers the order), then a state for each: the one decoded before
+      // at that version and state generation, else its text, read and decoded. Never the state JSON of rows that
+      // are sorted or skipped, nor of rows decoded before. One snapshot for all of it, and one row more than the
+      // page tells whether there is a next page.
+      const pageRows = prepared(
+        `SELECT j.job_id, j.version FROM jobs j WHERE ${page.sql} ORDER BY ${orderSql(query.sort)} LIMIT ? OFFSET ?`,
+      );
+      const { rows, items } = readSnapshot(() => {
+        const generation = selectGeneration.get() ?? 0;
+        const found = pageRows.all(...page.args, query.size + 1, start) as {
+          job_id: string;
+          version: number;
+        }[];
+        const jobs = found.slice(0, query.size).flatMap((r) => {
+          let state = states.atVersion(r.job_id, r.version, generation);
+          if (state === undefined) {
+            const text = selectState.get(r.job_id);
+            state = text === undefined ? undefined : states.decode(r.job_id, text, generation);
+          }
+          return state?.job == null ? [] : [state.job];
+        });
+        return { rows: found, items: jobs };
       });
       const last = items[items.length - 1];
       return {
