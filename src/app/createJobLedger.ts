@@ -101,9 +101,10 @@ export interface JobLedger {
   verify(options?: {
     onProgress?: (p: VerifyProgress) => void;
     /**
-     * Worker threads that verify job streams beside the thread reading the log (default: the cores but one on
-     * machines of four cores or more, none below; 0: all on one thread). Logs under 20,000 events stay on one
-     * thread. The report is the same either way.
+     * Worker threads that verify beside this one (0: all on one thread). On a SQLite file each thread opens the
+     * log and verifies its own part of the streams (default: the cores but one); on other stores this thread
+     * reads and hands streams to the threads (default: the cores but one on machines of four cores or more,
+     * none below). Logs under 20,000 events stay on one thread. The report is the same either way.
      *
      * @example
      * const report = await ledger.verify({ threads: 0 })(); // one thread, e.g. inside a busy server

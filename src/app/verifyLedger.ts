@@ -1,18 +1,22 @@
-import * as E from 'fp-ts/lib/Either.js';
+import { Worker } from 'node:worker_threads';
+import type * as E from 'fp-ts/lib/Either.js';
 import type { EventStore } from '../domain/EventStore.js';
 import type { StoredEvent } from '../domain/storedEvent.js';
 import type { BlobStore } from './BlobStore.js';
 import { checkBlob } from './jobFiles.js';
-import { eventPages } from '../domain/eventPages.js';
+import { eventPages, logPartitions, type LogPartitions } from '../domain/eventPages.js';
 import { currentSchemaVersion, isJobEventType } from '../domain/codecs/events.js';
-import { decodeJobEvent } from '../domain/upcasters.js';
-import { storedHashMatches } from '../domain/hashChain.js';
-import type { UpcasterRegistry } from '../domain/upcasters.js';
-import { createStreamVerifier, type VerifyProblem, type VerifyReport } from '../domain/verifyStream.js';
+import { defaultUpcasters, type UpcasterRegistry } from '../domain/upcasters.js';
+import type { VerifyProblem, VerifyReport } from '../domain/verifyStream.js';
+import { createPartVerifier, mergeParts, type FileRef, type PartReport } from './verifyPart.js';
 import {
+  defaultVerifyPartThreads,
+  defaultVerifyPartWorkerScript,
   defaultVerifyThreads,
   defaultVerifyWorkerScript,
   startVerifyThreads,
+  type FromVerifyPart,
+  type VerifyPartInput,
   type VerifyThreadPool,
 } from './verifyThreads.js';
 
@@ -24,12 +28,17 @@ export interface VerifyProgress {
 
 /** How `verifyLedger` spreads the work over threads. @internal */
 export interface VerifyThreadOptions {
-  /** Worker threads beside the reading one; default `defaultVerifyThreads()` (0: the reading thread only). */
+  /**
+   * Worker threads beside this one; default `defaultVerifyPartThreads()` for a log other threads can read in
+   * parts, `defaultVerifyThreads()` otherwise (0: this thread only).
+   */
   readonly threads?: number;
   /** Events read before the threads start: a smaller log is verified on the reading thread alone; default 20,000. */
   readonly threadsAfter?: number;
   /** The worker script; default the compiled `verifyWorker.js` beside this module (none when run from source). */
   readonly workerScript?: URL;
+  /** The script of a thread that reads its own part of the log; default the compiled `verifyPartWorker.js`. */
+  readonly partWorkerScript?: URL;
   /** Told how many threads took part, once the report is made (for tests and the bench). */
   readonly onThreads?: (threads: number) => void;
 }
@@ -38,11 +47,12 @@ export interface VerifyThreadOptions {
  * Reads the whole log once and checks every stream: versions without gaps and the hash chain everywhere, and
  * for job streams that each event decodes and each status change is an edge of the machine.
  *
- * Streams are independent, so once a log proves large (`threadsAfter` events), the job streams that start
- * after that point are spread over a pool of worker threads and this one while this thread reads on; the
- * streams met before stay here (small logs never pay for starting threads). The report is assembled here in the
- * order the streams first appear in the log, from the same per-stream verifier: it is the same, problem for
- * problem, as a verify on one thread.
+ * Streams are independent, so a large log (`threadsAfter` events) is spread over worker threads and this one.
+ * When the store lets other threads open its log and read a part of it themselves (a SQLite file), each thread
+ * reads and verifies its own part (`verifyPartWorker.ts`). Otherwise this thread reads on and hands the job
+ * streams that start after that point to a pool of threads (`verifyThreads.ts`); the streams met before stay
+ * here (small logs never pay for starting threads). Either way the report is the same, problem for problem and
+ * in the same order, as a verify on one thread (`mergeParts`).
  * @internal
  */
 export const verifyLedger = async (
@@ -52,88 +62,101 @@ export const verifyLedger = async (
   files?: BlobStore,
   threadOptions: VerifyThreadOptions = {},
 ): Promise<VerifyReport> => {
-  // Every stored file revision, by sha256: checked once each after the log, however many jobs share it.
-  const contents = new Map<string, { streamId: string; version: number; what: string }[]>();
-  // Each job stream, in the order of its first event: verified here, or by the thread of that number.
-  const jobStreams = new Map<string, ReturnType<typeof createStreamVerifier> | number>();
-  const otherStreams = new Map<string, { version: number; hash: string }>();
-  const otherProblems: VerifyProblem[] = [];
+  const threadsAfter = threadOptions.threadsAfter ?? 20_000;
+  const log = store.readAll({ batchSize: 5000 });
+  const partitions = logPartitions(log);
+  const partScript = threadOptions.partWorkerScript ?? defaultVerifyPartWorkerScript();
+  // Parts run the default upcasters in every thread: a registry of the caller's own (functions) stays here.
+  if (partitions !== undefined && partScript !== undefined && upcasters === defaultUpcasters) {
+    const threads = threadOptions.threads ?? defaultVerifyPartThreads();
+    if (threads > 0 && partitions.approximateEvents() > threadsAfter) {
+      const merged = await verifyInParts(partitions, threads, partScript, files !== undefined, onProgress);
+      threadOptions.onThreads?.(threads);
+      return await report(merged.problems, merged.streams, merged.events, merged.contents, files);
+    }
+  }
+
   const script = threadOptions.workerScript ?? defaultVerifyWorkerScript();
   const threads = script === undefined ? 0 : (threadOptions.threads ?? defaultVerifyThreads());
-  const threadsAfter = threadOptions.threadsAfter ?? 20_000;
   let pool: VerifyThreadPool | undefined;
   let nextSlot = 0;
-  let events = 0;
+  let order = 0;
+  const part = createPartVerifier(upcasters, files !== undefined, {
+    assign() {
+      if (pool === undefined && threads > 0 && order > threadsAfter)
+        pool = startVerifyThreads(threads, script!);
+      if (pool === undefined) return undefined;
+      // With threads, this thread keeps one new stream in 2n + 1 (n threads): it reads and hands over the
+      // events of the others, which costs it about half of verifying them.
+      const slot = nextSlot;
+      nextSlot = (nextSlot + 1) % (2 * pool.size + 1);
+      return slot === 0 ? undefined : (slot - 1) % pool.size;
+    },
+    push: (lane, event) => pool!.push(lane, event, upcastFor(event, upcasters)),
+  });
   try {
-    for await (const page of eventPages(store.readAll({ batchSize: 5000 }), 5000))
+    for await (const page of eventPages(log, 5000))
       for (const event of page) {
-        events++;
-        if (event.streamId.startsWith('job-')) {
-          let verifier = jobStreams.get(event.streamId);
-          if (verifier === undefined) {
-            if (pool === undefined && threads > 0 && events > threadsAfter)
-              pool = startVerifyThreads(threads, script!);
-            // With threads, this thread keeps one new stream in 2n + 1 (n threads): it reads and hands over
-            // the events of the others, which costs it about half of verifying them.
-            const slot = pool === undefined ? 0 : nextSlot;
-            if (pool !== undefined) nextSlot = (nextSlot + 1) % (2 * pool.size + 1);
-            verifier = slot === 0 ? createStreamVerifier(event.streamId, upcasters) : (slot - 1) % pool!.size;
-            jobStreams.set(event.streamId, verifier);
-          }
-          if (typeof verifier !== 'number') verifier.push(event);
-          else {
-            const behind = pool!.push(verifier, event, upcastFor(event, upcasters));
-            if (behind !== undefined) await behind;
-          }
-          if (files !== undefined && (event.type === 'JobCreated' || event.type === 'JobFileRevisionAdded')) {
-            const decoded = decodeJobEvent(event, upcasters);
-            if (E.isRight(decoded)) {
-              const e = decoded.right;
-              const ref =
-                e.type === 'JobCreated' && e.data.fileStored === true && e.data.file.sha256 !== undefined
-                  ? { sha256: e.data.file.sha256, what: `file revision 1 (${e.data.file.name})` }
-                  : e.type === 'JobFileRevisionAdded'
-                    ? { sha256: e.data.sha256, what: `file revision ${e.data.revision} (${e.data.name})` }
-                    : undefined;
-              if (ref !== undefined) {
-                const refs = contents.get(ref.sha256) ?? [];
-                refs.push({ streamId: event.streamId, version: event.version, what: ref.what });
-                contents.set(ref.sha256, refs);
-              }
-            }
-          }
-        } else {
-          // Streams that are not jobs (other applications' events) only get the chain and version checks.
-          const tip = otherStreams.get(event.streamId) ?? { version: -1, hash: '' };
-          const problem = (kind: VerifyProblem['kind'], detail: string) =>
-            otherProblems.push({ streamId: event.streamId, version: event.version, kind, detail });
-          if (event.version !== tip.version + 1)
-            problem('version-gap', `expected version ${tip.version + 1}, found ${event.version}`);
-          if (event.metadata.prevHash !== tip.hash || !storedHashMatches(event))
-            problem('hash-mismatch', 'the hash chain is broken here');
-          otherStreams.set(event.streamId, { version: event.version, hash: event.metadata.hash });
-        }
-        if (onProgress !== undefined && events % 10_000 === 0)
-          onProgress({ events, streams: jobStreams.size + otherStreams.size });
+        order++;
+        const behind = part.push(event, order);
+        if (behind !== undefined) await behind;
+        if (onProgress !== undefined && order % 10_000 === 0)
+          onProgress({ events: order, streams: part.streams });
       }
-
-    const fromThreads =
-      pool === undefined ? new Map<string, readonly VerifyProblem[]>() : await pool.finish();
+    const fromThreads = pool === undefined ? undefined : await pool.finish();
     threadOptions.onThreads?.(pool?.size ?? 0);
-    return await report(
-      [
-        ...otherProblems,
-        ...[...jobStreams].flatMap(([streamId, verifier]) =>
-          typeof verifier === 'number' ? (fromThreads.get(streamId) ?? []) : verifier.finish(),
-        ),
-      ],
-      jobStreams.size + otherStreams.size,
-      events,
-      contents,
-      files,
-    );
+    const merged = mergeParts([part.report(fromThreads)]);
+    return await report(merged.problems, merged.streams, merged.events, merged.contents, files);
   } finally {
     await pool?.close();
+  }
+};
+
+/**
+ * Verifies the log in `threads + 1` parts: this thread reads and verifies part 0, each worker thread opens the
+ * log itself and verifies another part; the parts' reports are merged in log order.
+ */
+const verifyInParts = async (
+  partitions: LogPartitions,
+  threads: number,
+  script: URL,
+  collectFiles: boolean,
+  onProgress: ((p: VerifyProgress) => void) | undefined,
+): Promise<ReturnType<typeof mergeParts>> => {
+  const count = threads + 1;
+  const seen = Array.from({ length: threads }, () => ({ events: 0, streams: 0 }));
+  const workers: Worker[] = [];
+  const answers: Promise<PartReport>[] = [];
+  for (let i = 0; i < threads; i++) {
+    const data: VerifyPartInput = { url: partitions.url, count, index: i + 1, collectFiles };
+    const worker = new Worker(script, { workerData: data });
+    workers.push(worker);
+    const answer = new Promise<PartReport>((resolve, reject) => {
+      worker.on('message', (message: FromVerifyPart) => {
+        if (message.kind === 'progress') seen[i] = message;
+        else resolve(message.report);
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) =>
+        reject(new Error(`a verify thread stopped (exit code ${code}) before it answered`)),
+      );
+    });
+    // Awaited below, after this thread's own part; a thread failing meanwhile is not an unhandled rejection.
+    answer.catch(() => undefined);
+    answers.push(answer);
+  }
+  try {
+    const own = createPartVerifier(defaultUpcasters, collectFiles);
+    for await (const page of partitions.read(count, 0)) {
+      for (const event of page) own.push(event, Number(event.position));
+      onProgress?.({
+        events: seen.reduce((n, p) => n + p.events, own.events),
+        streams: seen.reduce((n, p) => n + p.streams, own.streams),
+      });
+    }
+    return mergeParts([own.report(), ...(await Promise.all(answers))]);
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
   }
 };
 
@@ -155,7 +178,7 @@ const report = async (
   logProblems: readonly VerifyProblem[],
   streams: number,
   events: number,
-  contents: ReadonlyMap<string, readonly { streamId: string; version: number; what: string }[]>,
+  contents: ReadonlyMap<string, readonly FileRef[]>,
   files: BlobStore | undefined,
 ): Promise<VerifyReport> => {
   const fileProblems: VerifyProblem[] = [];

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type * as E from 'fp-ts/lib/Either.js';
 import type { StoredEvent } from '../domain/storedEvent.js';
 import type { VerifyProblem } from '../domain/verifyStream.js';
+import type { PartReport } from './verifyPart.js';
 
 /** What the reading thread sends a verify thread. @internal */
 export type ToVerifyThread =
@@ -33,6 +34,35 @@ export const defaultVerifyWorkerScript = (): URL | undefined => {
   const url = new URL('./verifyWorker.js', import.meta.url);
   return existsSync(fileURLToPath(url)) ? url : undefined;
 };
+
+/** What a thread that verifies its own part of the log is started with. @internal */
+export interface VerifyPartInput {
+  /** Opens the log (`openStore`). */
+  readonly url: string;
+  readonly count: number;
+  readonly index: number;
+  /** Whether to gather the file contents the job events refer to. */
+  readonly collectFiles: boolean;
+}
+
+/** What a thread that verifies its own part of the log answers: progress now and then, then its report. */
+export type FromVerifyPart =
+  | { readonly kind: 'progress'; readonly events: number; readonly streams: number }
+  | { readonly kind: 'report'; readonly report: PartReport };
+
+/** The compiled `verifyPartWorker.js` beside this module, or undefined when run from the TypeScript source. */
+export const defaultVerifyPartWorkerScript = (): URL | undefined => {
+  const url = new URL('./verifyPartWorker.js', import.meta.url);
+  return existsSync(fileURLToPath(url)) ? url : undefined;
+};
+
+/**
+ * Threads beside this one for a log that each thread reads a part of itself: the cores but this one's. Nothing
+ * is handed from thread to thread, so a second core pays from two cores on (one verify of a 1M-event SQLite
+ * log: see bench/README.md, "verify in parts").
+ */
+export const defaultVerifyPartThreads = (cores: number = os.availableParallelism()): number =>
+  Math.max(0, cores - 1);
 
 /**
  * Threads that verify beside the one reading the log: the cores but the reader's own, from four cores on. On two

@@ -1,9 +1,9 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { WithMerkleLeaves } from '../../projections/MerkleLeafStore.js';
 import { sqliteMerkleLeaves } from './sqliteMerkleLeaves.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { JobError, type StoreError } from '../../domain/errors.js';
-import { pagedEvents } from '../../domain/eventPages.js';
+import { pagedEvents, type LogPartitions } from '../../domain/eventPages.js';
 import { withStoredTexts } from '../../domain/hashChain.js';
 import {
   expectationHolds,
@@ -96,6 +96,13 @@ const toStoredEvent = (r: EventRow): StoredEvent => ({
   metadata: JSON.parse(r.metadata) as StoredEvent['metadata'],
 });
 
+/** The part (of `count`) a stream's events are read in by verify's threads: FNV-1a of its id, modulo `count`. */
+const partOfStream = (streamId: string, count: number): number => {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < streamId.length; i++) hash = Math.imul(hash ^ streamId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % count;
+};
+
 /** A command waiting for the next group commit. */
 type Command = {
   readonly streamId: string;
@@ -171,6 +178,15 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
   );
   const selectAfter = db.prepare<[number, number], EventRow>(
     `SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+  );
+  // A part of the log for verify's threads: streams split by a hash of their id (FNV-1a), the same way in every
+  // thread. SQLite steps over the other parts' rows without handing them over.
+  db.function('jobledger_part', { deterministic: true }, (streamId: unknown, count: unknown) =>
+    Number(partOfStream(String(streamId), Number(count))),
+  );
+  const selectPartition = db.prepare<[number, number, number, number], EventRow>(
+    `SELECT ${columns} FROM events WHERE position > ? AND jobledger_part(stream_id, ?) = ?
+     ORDER BY position LIMIT ?`,
   );
   const selectByStream = db.prepare<[string, number, number, number], EventRow>(
     `SELECT ${columns} FROM events WHERE (stream_id, version) > (?, ?) AND position <= ?
@@ -437,21 +453,49 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
     return n;
   };
 
-  /** The log after `options.after`, a page of `batchSize` (default `batchSize` of the options) at a time. */
+  /**
+   * The log after `after`, a page of `size` at a time; `part` [count, index]: only that part's streams. Bulk
+   * reads (verify, the Merkle tree) keep each row's texts for storedHashMatches' shortcut.
+   */
   async function* readPages(
-    options: { readonly after?: string; readonly batchSize?: number } = {},
+    after: number,
+    size: number,
+    part?: readonly [number, number],
   ): AsyncGenerator<readonly StoredEvent[]> {
-    const size = options.batchSize ?? defaultBatch;
-    let after = parsePosition(options.after);
     for (;;) {
       ensureOpen();
-      const rows = selectAfter.all(after, size);
-      // Bulk reads (verify, the Merkle tree) keep each row's texts for storedHashMatches' shortcut.
+      const rows =
+        part === undefined
+          ? selectAfter.all(after, size)
+          : selectPartition.all(after, part[0], part[1], size);
       if (rows.length > 0) yield rows.map((r) => withStoredTexts(toStoredEvent(r), r.data, r.metadata));
       if (rows.length < size) return;
       after = rows[rows.length - 1]!.position;
     }
   }
+
+  // Another thread can open a file (not an in-memory database) and read a part of its log itself.
+  const partitions: LogPartitions | undefined =
+    file === ':memory:' || file === ''
+      ? undefined
+      : {
+          url: `sqlite:${resolve(file)}`,
+          approximateEvents: () => {
+            ensureOpen();
+            return selectMaxPosition.get() ?? 0;
+          },
+          read: (count, index) => {
+            if (
+              !Number.isSafeInteger(count) ||
+              count < 1 ||
+              !Number.isSafeInteger(index) ||
+              index < 0 ||
+              index >= count
+            )
+              throw new Error(`part ${index} of ${count} is not a part of a log`);
+            return readPages(0, 5000, [count, index]);
+          },
+        };
 
   const eventsAfter = (position: number, limit: number): StoredEvent[] =>
     selectAfter.all(position, limit).map(toStoredEvent);
@@ -501,7 +545,11 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
         from = rows[rows.length - 1]!.version + 1;
       }
     },
-    readAll: (options = {}) => pagedEvents(() => readPages(options)),
+    readAll: (options = {}) =>
+      pagedEvents(
+        () => readPages(parsePosition(options.after), options.batchSize ?? defaultBatch),
+        options.after === undefined ? partitions : undefined,
+      ),
     async *subscribe(options = {}) {
       let after = parsePosition(options.after);
       const signal = options.signal;
