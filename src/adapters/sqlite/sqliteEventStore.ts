@@ -182,7 +182,7 @@ export const sqliteEventStore = (options: SqliteEventStoreOptions): SqliteEventS
   // A part of the log for verify's threads: streams split by a hash of their id (FNV-1a), the same way in every
   // thread. SQLite steps over the other parts' rows without handing them over.
   db.function('jobledger_part', { deterministic: true }, (streamId: unknown, count: unknown) =>
-    Number(partOfStream(String(streamId), Number(count))),
+    partOfStream(String(streamId), Number(count)),
   );
   const selectPartition = db.prepare<[number, number, number, number], EventRow>(
     `SELECT ${columns} FROM events WHERE position > ? AND jobledger_part(stream_id, ?) = ?
