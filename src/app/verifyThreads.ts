@@ -59,7 +59,7 @@ export const defaultVerifyPartWorkerScript = (): URL | undefined => {
 /**
  * Threads beside this one for a log that each thread reads a part of itself: the cores but this one's. Nothing
  * is handed from thread to thread, so a second core pays from two cores on (one verify of a 1M-event SQLite
- * log: see bench/README.md, "verify in parts").
+ * log: see bench/README.md, "Round three").
  */
 export const defaultVerifyPartThreads = (cores: number = os.availableParallelism()): number =>
   Math.max(0, cores - 1);
