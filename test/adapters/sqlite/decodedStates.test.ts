@@ -12,18 +12,21 @@ import { jobScenario, playScenario } from './jobScenario.js';
 import { tempDatabases } from './tempDatabase.js';
 import type { StoredEvent } from '../../../src/domain/storedEvent.js';
 
+/** Real state texts, each once: the jobs of a scenario of `steps` appends, each at several versions. */
+const stateTexts = async (steps: number): Promise<string[]> => {
+  const memory = memoryEventStore();
+  const texts: string[] = [];
+  for (const append of jobScenario(steps)) {
+    await playScenario(memory, [append]);
+    for (const { state } of (await memory.readModel.dump()).jobs) texts.push(encodeJobState(state));
+  }
+  await memory.close();
+  return [...new Set(texts)];
+};
+
 describe('decodedStates: the decoding of a stored state, kept while the text stays the same', () => {
   it('answers exactly what decoding the text answers, for any order of reads and changes', async () => {
-    // Real state texts: the scenario's jobs, each at several versions.
-    const memory = memoryEventStore();
-    const texts: string[] = [];
-    const appends = jobScenario(12);
-    for (const append of appends) {
-      await playScenario(memory, [append]);
-      for (const { state } of (await memory.readModel.dump()).jobs) texts.push(encodeJobState(state));
-    }
-    await memory.close();
-    const distinct = [...new Set(texts)];
+    const distinct = await stateTexts(12);
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 4 }),
@@ -52,14 +55,7 @@ describe('decodedStates: the decoding of a stored state, kept while the text sta
 
 describe('decodedStates.atVersion: a state by version and state generation, without its text', () => {
   it('answers only a state decoded in that generation at that version, and the same object', async () => {
-    const memory = memoryEventStore();
-    const texts: string[] = [];
-    for (const append of jobScenario(8)) {
-      await playScenario(memory, [append]);
-      for (const { state } of (await memory.readModel.dump()).jobs) texts.push(encodeJobState(state));
-    }
-    await memory.close();
-    const distinct = [...new Set(texts)];
+    const distinct = await stateTexts(8);
     fc.assert(
       fc.property(
         fc.array(
