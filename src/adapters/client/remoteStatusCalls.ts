@@ -1,6 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { JobLedgerSession } from '../../app/JobLedgerSession.js';
+import { claimBatchCodec } from '../../app/session/claimJob.js';
+import { decodeWith } from '../../domain/codecs/decode.js';
 import { Job, ResponseGetJobForAgent } from '../../domain/dto.js';
 import { JobError } from '../../domain/errors.js';
 import type { JobStatusName } from '../../domain/JobStatusName.js';
@@ -21,6 +23,12 @@ export interface RemoteClaim {
   (input: GetJobForAgentInput & { max: number }): TE.TaskEither<JobError, readonly Job[]>;
   (input?: GetJobForAgentInput & { max?: undefined }): TE.TaskEither<JobError, Job | NoJobResponse>;
 }
+
+/** A validation error when `ms` (the input member at `path`) is not a number of milliseconds ≥ 0. */
+const notMilliseconds = (path: string, ms: number): E.Either<JobError, never> | undefined =>
+  Number.isFinite(ms) && ms >= 0
+    ? undefined
+    : E.left(JobError.validation([{ path, message: `expected milliseconds ≥ 0, got ${ms}` }]));
 
 // Proxies commonly cut a request after 60 s; each long-poll request stays under that.
 const maxHoldSeconds = 50;
@@ -64,12 +72,8 @@ export const remoteStatusCalls = (
     (input: GetJobForAgentInput): TE.TaskEither<JobError, Job | NoJobResponse> =>
     async () => {
       const waitMs = input.waitMs ?? 0;
-      if (!(Number.isFinite(waitMs) && waitMs >= 0))
-        return E.left(
-          JobError.validation([
-            { path: 'input.waitMs', message: `expected milliseconds ≥ 0, got ${waitMs}` },
-          ]),
-        );
+      const badWait = notMilliseconds('input.waitMs', waitMs);
+      if (badWait !== undefined) return badWait;
       const deadline = Date.now() + waitMs;
       for (;;) {
         const remaining = deadline - Date.now();
@@ -113,10 +117,9 @@ export const remoteStatusCalls = (
       const { max, ...single } = input;
       if (max === undefined) return claimWaiting(single);
       return async () => {
-        if (!(Number.isInteger(max) && max >= 1 && max <= 100))
-          return E.left(
-            JobError.validation([{ path: 'input.max', message: `expected an integer 1..100, got ${max}` }]),
-          );
+        // The session's own rule for `max`, so both answer the same error.
+        const batch = decodeWith(claimBatchCodec, 'input')({ max });
+        if (E.isLeft(batch)) return batch;
         const first = await claimWaiting(single)();
         if (E.isLeft(first)) return first;
         const jobs: Job[] = [];
@@ -137,12 +140,8 @@ export const remoteStatusCalls = (
       return async () => {
         if (E.isLeft(path)) return path;
         const timeoutMs = input.timeoutMs ?? 60_000;
-        if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0))
-          return E.left(
-            JobError.validation([
-              { path: 'input.timeoutMs', message: `expected milliseconds ≥ 0, got ${timeoutMs}` },
-            ]),
-          );
+        const badTimeout = notMilliseconds('input.timeoutMs', timeoutMs);
+        if (badTimeout !== undefined) return badTimeout;
         const deadline = Date.now() + timeoutMs;
         const aborted = () => input.signal?.aborted === true;
         const timedOut = () => E.left(JobError.timeout(timeoutMs, `pollJob(${String(id)}): the job`));
